@@ -1,0 +1,380 @@
+"""The ``ingester`` command: a thin layer over config, store and daemon.
+
+This is the only module that maps errors to exit codes and messages for people. Output is a
+table for people and, with ``--json``, JSON for scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+from xml.sax.saxutils import quoteattr
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__, config
+from .config import Settings
+from .daemon import Daemon
+from .errors import ConfigError, IngesterError, QueryError, StorageError
+from .pipeline import FeedOutcome, utc_now
+from .store import SQLiteStore
+
+MARK = ("\x02", "\x03")  # snippet match markers, turned into colour after escaping
+EXIT_FAILURE = 1
+EXIT_CONFIG = 78  # EX_CONFIG (sysexits.h); the unit's RestartPreventExitStatus= names it
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+F = TypeVar("F", bound=Callable[..., Any])
+
+STATUS_STYLE = {
+    "ok": "green",
+    "new": "cyan",
+    "error": "red",
+    "gone": "red",
+    "disabled": "dim",
+    "removed": "dim",
+}
+
+
+def fail(message: str, code: int = EXIT_FAILURE, hint: str | None = None) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    if hint:
+        err.print(f"[dim]{escape(hint)}[/]")
+    sys.exit(code)
+
+
+def setup_logging(verbose: int) -> None:
+    level = logging.DEBUG if verbose > 1 else logging.INFO
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+    )
+    for noisy in ("apscheduler", "httpx", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 2 else logging.DEBUG)
+
+
+class Context:
+    def __init__(self, config_arg: str | None, verbose: int) -> None:
+        self.path = config.locate(config_arg)
+        self.verbose = verbose
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = config.load(self.path)
+        return self._settings
+
+    def store(self) -> SQLiteStore:
+        path = self.settings.storage_path
+        return SQLiteStore(path)
+
+
+def handle_errors(fn: F) -> F:
+    """Turn our errors into one readable line and an exit code; never a bare traceback."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            fail(f"bad config: {exc}", EXIT_CONFIG, "Nothing was started. Fix the file and retry.")
+        except QueryError as exc:
+            fail(str(exc), 2, 'Search syntax: words, "a phrase", AND, OR, NOT, prefix*.')
+        except StorageError as exc:
+            fail(str(exc), EXIT_FAILURE, "Check [storage] path and its directory's permissions.")
+        except IngesterError as exc:
+            fail(str(exc))
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help=f"Config file (default: ${config.ENV_VAR}, else ./config/ingester.toml).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(__version__, prog_name="ingester")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+    """feed-ingester: watch news feeds, keep every new story once, in SQLite."""
+    ctx.obj = Context(config_path, verbose)
+
+
+# -- run ---------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Poll every due feed once, then exit.")
+@click.option("--all", "every_feed", is_flag=True, help="With --once: poll every enabled feed now.")
+@click.pass_obj
+@handle_errors
+def run(obj: Context, once: bool, every_feed: bool) -> None:
+    """Run the service in the foreground (or one cycle with --once)."""
+    setup_logging(obj.verbose if not once else max(obj.verbose, 0))
+    settings = obj.settings
+    log = logging.getLogger("ingester")
+    for warning in settings.warnings:
+        log.warning("config: %s", warning)
+    daemon = Daemon(obj.path, settings)
+    if not once:
+        log.info("config %s, database %s", settings.source, settings.storage_path)
+        asyncio.run(daemon.serve())
+        return
+    if obj.verbose == 0:
+        logging.getLogger("ingester").setLevel(logging.WARNING)
+    report = _run_once(daemon, every_feed)
+    summary = (
+        f"{report.feeds} feeds in {report.elapsed:.1f}s: {report.new} new articles, "
+        f"{report.updated} updated, {report.new_sources} seen through another feed; "
+        f"{report.not_modified} not modified, {report.unchanged} unchanged, {report.errors} failed"
+    )
+    err.print(summary)
+    if report.errors:
+        err.print("[dim]See `ingester feeds list` for the errors.[/]")
+
+
+def _run_once(daemon: Daemon, every_feed: bool) -> Any:
+    if not err.is_terminal:
+        return asyncio.run(daemon.run_once(every_feed=every_feed))
+    progress = Progress(
+        TextColumn("polling"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[new]} new, {task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = progress.add_task("poll", total=None, new=0, failed=0)
+    totals = {"new": 0, "failed": 0}
+
+    def started(count: int) -> None:
+        progress.update(task, total=count)
+
+    def done(outcome: FeedOutcome) -> None:
+        totals["new"] += outcome.report.new
+        totals["failed"] += outcome.result in ("error", "gone")
+        progress.update(task, advance=1, new=totals["new"], failed=totals["failed"])
+
+    with progress:
+        return asyncio.run(daemon.run_once(on_start=started, on_done=done, every_feed=every_feed))
+
+
+# -- check-config ------------------------------------------------------------------------------
+
+
+@cli.command("check-config")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+@handle_errors
+def check_config(obj: Context, as_json: bool) -> None:
+    """Validate the config file and summarise it."""
+    s = obj.settings
+    enabled = [f for f in s.feeds if f.enabled]
+    summary = {
+        "config": str(s.source),
+        "database": str(s.storage_path),
+        "feeds": len(s.feeds),
+        "enabled": len(enabled),
+        "interval_seconds": s.schedule.interval,
+        "jitter_seconds": s.schedule.jitter,
+        "allow_private_networks": s.fetch.allow_private_networks,
+        "warnings": list(s.warnings),
+    }
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    out.print(f"[green]✓[/] {escape(str(s.source))} is valid")
+    out.print(f"  database  {escape(str(s.storage_path))}")
+    out.print(f"  feeds     {len(s.feeds)} ({len(enabled)} enabled)")
+    out.print(
+        f"  schedule  every {_duration(s.schedule.interval)}, jitter {_duration(s.schedule.jitter)}"
+    )
+    out.print(f"  fetch     timeout {_duration(s.fetch.timeout)}, max {s.fetch.max_bytes:,} bytes, "
+              f"{s.fetch.per_host_connections} connections per host")  # fmt: skip
+    if s.fetch.allow_private_networks:
+        out.print("  [yellow]private network addresses are allowed[/]")
+    for warning in s.warnings:
+        out.print(f"  [yellow]warning:[/] {escape(warning)}")
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
+# -- feeds -------------------------------------------------------------------------------------
+
+
+@cli.group()
+def feeds() -> None:
+    """Inspect and manage feeds."""
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of feeds.")
+@click.pass_obj
+@handle_errors
+def feeds_list(obj: Context, as_json: bool) -> None:
+    """Each feed with its status, last and next fetch, item count and last error."""
+    store = obj.store()
+    store.sync_feeds(obj.settings.feeds, obj.settings.schedule.interval, utc_now())
+    rows = store.feeds()
+    store.close()
+    if as_json:
+        keys = ("url", "name", "status", "error_count", "last_error", "next_fetch_at", "items")
+        extra = ("config_url", "tags", "last_fetch_at", "last_success_at")
+        data = [{k: getattr(r, k) for k in (*keys, *extra)} for r in rows]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("status", "feed", "items", "last fetch", "next fetch", "last error"):
+        table.add_column(
+            column, no_wrap=column != "last error", justify="right" if column == "items" else "left"
+        )
+    now = utc_now()
+    for r in rows:
+        style = STATUS_STYLE.get(r.status, "")
+        status = r.status + (f" ×{r.error_count}" if r.error_count else "")
+        table.add_row(
+            f"[{style}]{status}[/]" if style else status,
+            escape(r.name or r.url) + ("" if not r.name else f"\n[dim]{escape(r.url)}[/]"),
+            str(r.items),
+            _ago(r.last_fetch_at, now),
+            _ago(r.next_fetch_at, now) if r.status not in ("gone", "disabled", "removed") else "-",
+            f"[red]{escape(r.last_error)}[/]" if r.last_error else "",
+        )
+    out.print(table)
+    healthy = sum(r.status in ("ok", "new") for r in rows)
+    failing = sum(r.status in ("error", "gone") for r in rows)
+    colour = "green" if failing == 0 else "yellow"
+    out.print(f"[{colour}]{healthy} of {len(rows)} feeds healthy, {failing} failing[/]")
+
+
+def _ago(stamp: str | None, now: Any) -> str:
+    if not stamp:
+        return "never"
+    from datetime import datetime
+
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    seconds = (moment - now).total_seconds()
+    text = _duration(float(round(abs(seconds)))) if abs(seconds) >= 1 else "now"
+    if text == "now":
+        return text
+    return f"in {text}" if seconds > 0 else f"{text} ago"
+
+
+@feeds.command("export")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
+@click.pass_obj
+@handle_errors
+def feeds_export(obj: Context, output: Path | None) -> None:
+    """Write the configured feeds as OPML 2.0."""
+    store = obj.store()
+    store.sync_feeds(obj.settings.feeds, obj.settings.schedule.interval, utc_now())
+    rows = [r for r in store.feeds() if r.status != "removed"]
+    store.close()
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        "  <head><title>feed-ingester subscriptions</title></head>",
+        "  <body>",
+    ]
+    for r in rows:
+        title = r.name or r.url
+        category = f" category={quoteattr(','.join(r.tags))}" if r.tags else ""
+        lines.append(
+            f'    <outline type="rss" text={quoteattr(title)} title={quoteattr(title)}'
+            f" xmlUrl={quoteattr(r.url)}{category}/>"
+        )
+    lines += ["  </body>", "</opml>", ""]
+    text = "\n".join(lines)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {len(rows)} feeds to {escape(str(output))}")
+    else:
+        click.echo(text, nl=False)
+
+
+@feeds.command("reset")
+@click.argument("feed")
+@click.pass_obj
+@handle_errors
+def feeds_reset(obj: Context, feed: str) -> None:
+    """Clear a feed's errors and poll it at the next tick (also revives a 410 Gone feed).
+
+    FEED is its URL, name or id.
+    """
+    store = obj.store()
+    store.sync_feeds(obj.settings.feeds, obj.settings.schedule.interval, utc_now())
+    changed = store.reset_feed(feed, utc_now())
+    store.close()
+    if not changed:
+        fail(f"no feed matches {feed!r}", hint="See `ingester feeds list` for URLs and names.")
+    out.print(f"reset {changed} feed(s); due now")
+
+
+# -- search ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("-n", "--limit", default=20, show_default=True, help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+@handle_errors
+def search(obj: Context, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Full-text search over stored articles (SQLite FTS5 syntax)."""
+    store = obj.store()
+    hits = store.search(" ".join(query), limit, mark=MARK if not as_json else ("[", "]"))
+    store.close()
+    if as_json:
+        for hit in hits:
+            click.echo(json.dumps(asdict(hit), ensure_ascii=False))
+        return
+    if not hits:
+        err.print("no matches")
+        return
+    for hit in hits:
+        snippet = (
+            escape(hit.snippet)
+            .replace(
+                "\\[",
+                "[bold yellow]",
+            )
+            .replace("]", "[/]")
+        )
+        out.print(f"[bold]{escape(hit.title or '(no title)')}[/]")
+        when = hit.published or hit.first_seen
+        feeds_text = escape(", ".join(hit.feeds))
+        out.print(f"  [blue]{escape(hit.url or '')}[/]  [dim]{when} · {feeds_text}[/]")
+        out.print(f"  {snippet}")
+
+
+def main() -> None:
+    cli(prog_name="ingester")

@@ -1,0 +1,199 @@
+"""The service: lifecycle, the scheduler tick, signals and systemd notifications.
+
+A short APScheduler tick asks the store which feeds are due and starts a cycle unless one is
+still running, so cycles never overlap and a restart loses nothing: the schedule lives in the
+database. SIGTERM/SIGINT stop gracefully (in-flight polls get ``stop_grace`` seconds to
+commit, unstarted ones stay due), a second signal exits at once, SIGHUP reloads the config.
+The daemon never forks into the background; systemd supervises it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from . import config
+from .config import Settings
+from .errors import ConfigError
+from .fetch import Fetcher
+from .notify import Notifier, watchdog_interval
+from .pipeline import CycleReport, FeedOutcome, Pipeline, utc_now
+from .store import SQLiteStore
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE = 5.0
+
+
+def make_executor(settings: Settings) -> ProcessPoolExecutor:
+    workers = settings.schedule.workers or os.cpu_count() or 1
+    # forkserver: workers start clean, not as copies of a process holding threads and sockets.
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+class Daemon:
+    def __init__(self, config_path: Path, settings: Settings, *, stop_grace: float = STOP_GRACE):
+        self.config_path = config_path
+        self.settings = settings
+        self.stop_grace = stop_grace
+        self.notifier = Notifier()
+        self._stopping = asyncio.Event()
+        self._cycle: asyncio.Task[CycleReport] | None = None
+        self._signals = 0
+        self._closing: asyncio.Task[None] | None = None
+
+    # -- one cycle, for `run --once` ---------------------------------------------------------
+
+    async def run_once(
+        self,
+        on_start: Callable[[int], None] | None = None,
+        on_done: Callable[[FeedOutcome], None] | None = None,
+        *,
+        every_feed: bool = False,
+    ) -> CycleReport:
+        store = SQLiteStore(self.settings.storage_path)
+        self._install_signals()
+        try:
+            now = utc_now()
+            store.sync_feeds(self.settings.feeds, self.settings.schedule.interval, now)
+            if every_feed:
+                store.make_all_due(now)
+            with make_executor(self.settings) as executor:
+                async with Fetcher(self.settings.fetch) as fetcher:
+                    pipeline = Pipeline(self.settings, store, fetcher, executor)
+                    try:
+                        self._cycle = asyncio.create_task(
+                            pipeline.run_due(
+                                stopping=self._stopping, on_start=on_start, on_done=on_done
+                            )
+                        )
+                        return await self._cycle
+                    finally:
+                        pipeline.close()
+        finally:
+            store.close()
+
+    # -- the service -------------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        store = SQLiteStore(self.settings.storage_path)
+        store.sync_feeds(self.settings.feeds, self.settings.schedule.interval, utc_now())
+        counts = store.counts()
+        executor = make_executor(self.settings)
+        pipeline = Pipeline(self.settings, store, Fetcher(self.settings.fetch), executor)
+        self._install_signals()
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self._reload(pipeline)))
+
+        def tick() -> None:
+            if self._stopping.is_set() or (self._cycle is not None and not self._cycle.done()):
+                return  # cycles never overlap; what is due now is picked up next tick
+            if pipeline.fetcher.settings != self.settings.fetch:  # changed by a reload
+                old, pipeline.fetcher = pipeline.fetcher, Fetcher(self.settings.fetch)
+                self._closing = loop.create_task(old.aclose())
+            pipeline.settings = self.settings
+            self._cycle = loop.create_task(pipeline.run_due(stopping=self._stopping))
+            self._cycle.add_done_callback(self._cycle_done)
+
+        scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
+        scheduler.add_job(
+            tick, "interval", seconds=self.settings.schedule.tick, id="tick",
+            next_run_time=utc_now(), max_instances=1, coalesce=True, misfire_grace_time=None,
+        )  # fmt: skip
+        scheduler.start()
+        watchdog = loop.create_task(self._watchdog())
+        log.info(
+            "started: %d feeds, %d articles in %s",
+            counts["feeds"], counts["articles"], self.settings.storage_path,
+        )  # fmt: skip
+        self.notifier.ready(f"polling {counts['feeds']} feeds")
+        try:
+            await self._stopping.wait()
+            self.notifier.stopping()
+            log.info("stopping: letting in-flight polls finish (up to %gs)", self.stop_grace)
+            scheduler.shutdown(wait=False)
+            await self._finish_cycle()
+        finally:
+            watchdog.cancel()
+            await pipeline.fetcher.aclose()
+            pipeline.close()
+            executor.shutdown(wait=False, cancel_futures=True)
+            store.close()
+        log.info("stopped")
+
+    async def _finish_cycle(self) -> None:
+        cycle = self._cycle
+        if cycle is None or cycle.done():
+            return
+        done, _ = await asyncio.wait({cycle}, timeout=self.stop_grace)
+        if not done:
+            log.warning(
+                "in-flight polls did not finish in %gs; they will run again", self.stop_grace
+            )
+            cycle.cancel()
+            await asyncio.gather(cycle, return_exceptions=True)
+
+    def _cycle_done(self, task: asyncio.Task[CycleReport]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("cycle ended by an unexpected error", exc_info=error)
+            return
+        report = task.result()
+        if report.feeds:
+            log.info(
+                "cycle: %d feeds in %.1fs: %d with content, %d not modified, %d unchanged,"
+                " %d failed; %d new articles, %d updated",
+                report.feeds, report.elapsed, report.with_content, report.not_modified,
+                report.unchanged, report.errors, report.new, report.updated,
+            )  # fmt: skip
+
+    async def _watchdog(self) -> None:
+        interval = watchdog_interval()
+        if interval is None:
+            return
+        while True:
+            self.notifier.watchdog()
+            await asyncio.sleep(interval)
+
+    # -- signals -----------------------------------------------------------------------------
+
+    def _install_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self._on_stop_signal, signum)
+
+    def _on_stop_signal(self, signum: int) -> None:
+        self._signals += 1
+        if self._signals > 1:
+            log.warning("second %s: exiting now", signal.Signals(signum).name)
+            os._exit(128 + signum)
+        log.info("%s received: stopping", signal.Signals(signum).name)
+        self._stopping.set()
+
+    async def _reload(self, pipeline: Pipeline) -> None:
+        self.notifier.reloading()
+        try:
+            new = config.load(self.config_path)
+        except ConfigError as exc:
+            log.error("reload rejected, keeping the running config: %s", exc)
+            self.notifier.ready("reload rejected; running on the previous config")
+            return
+        if new.storage_path != self.settings.storage_path:
+            log.warning("[storage] path changed; that takes a restart, still using the old one")
+        await pipeline.db(pipeline.store.sync_feeds, new.feeds, new.schedule.interval, utc_now())
+        self.settings = new
+        for warning in new.warnings:
+            log.warning("config: %s", warning)
+        log.info("config reloaded from %s: %d feeds", self.config_path, len(new.feeds))
+        self.notifier.ready(f"reloaded; polling {len(new.feeds)} feeds")

@@ -1,0 +1,251 @@
+"""The one place that knows the order of the stages.
+
+    store.due_feeds -> fetch -> parse -> dedupe -> store.save
+
+(extract -> keywords after dedupe, and match -> alert after save, join this line as those
+stages arrive.) Feeds are polled concurrently on the event loop; parse and dedupe, the
+CPU-heavy part, run in a process pool so that they use every core and never block fetching.
+Store calls run on one dedicated thread: SQLite does its work without the GIL there, beside
+the event loop, and the connection is only ever used from that thread. Each feed's outcome,
+good or bad, is written before the feed is done, and no feed's failure stops another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import ParamSpec, TypeVar
+
+from . import dedupe, parse, schedule
+from .config import Settings
+from .errors import FeedError, FetchError, StorageError
+from .fetch import Fetcher
+from .models import Candidate, DueFeed, FetchResult, SaveReport
+from .store import FeedMeta, Store
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What the worker process sends back: feed-level facts and the keyed entries."""
+
+    format: str
+    title: str | None
+    link: str | None
+    ttl: float | None
+    parser: str
+    candidates: tuple[Candidate, ...]
+
+
+def digest(body: bytes, base_url: str) -> Digest:
+    """parse -> dedupe for one document. Runs in a worker process: pure, picklable."""
+    feed = parse.parse(body, base_url=base_url)
+    candidates = dedupe.prepare(feed.entries)
+    return Digest(feed.format, feed.title, feed.link, feed.ttl, feed.parser, candidates)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    feed_id: int
+    url: str
+    result: str  # "new", "not_modified", "unchanged", "error", "gone"
+    entries: int = 0
+    report: SaveReport = field(default_factory=SaveReport)
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class CycleReport:
+    feeds: int = 0
+    with_content: int = 0
+    not_modified: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    entries: int = 0
+    new: int = 0
+    updated: int = 0
+    new_sources: int = 0
+    elapsed: float = 0.0
+    error_urls: list[str] = field(default_factory=list)
+
+    def add(self, outcome: FeedOutcome) -> None:
+        self.feeds += 1
+        if outcome.result in ("error", "gone"):
+            self.errors += 1
+            self.error_urls.append(outcome.url)
+        elif outcome.result == "not_modified":
+            self.not_modified += 1
+        elif outcome.result == "unchanged":
+            self.unchanged += 1
+        else:
+            self.with_content += 1
+        self.entries += outcome.entries
+        self.new += outcome.report.new
+        self.updated += outcome.report.updated
+        self.new_sources += outcome.report.new_sources
+
+
+class Pipeline:
+    """Polls due feeds: fetch, parse and dedupe them, and save what is new."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        fetcher: Fetcher,
+        executor: Executor | None = None,
+        *,
+        clock: Clock = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.fetcher = fetcher
+        self.executor = executor
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+
+    async def db(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a store call on the store thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db, lambda: call(*args, **kwargs))
+
+    def close(self) -> None:
+        """Wait for pending store calls; the store itself belongs to the caller."""
+        self._db.shutdown(wait=True)
+
+    async def run_due(
+        self,
+        *,
+        stopping: asyncio.Event | None = None,
+        on_start: Callable[[int], None] | None = None,
+        on_done: Callable[[FeedOutcome], None] | None = None,
+        limit: int = 100_000,
+    ) -> CycleReport:
+        """Poll every feed that is due now; return what happened."""
+        started = time.monotonic()
+        feeds = await self.db(self.store.due_feeds, self.clock(), limit)
+        if on_start:
+            on_start(len(feeds))
+        report = CycleReport()
+        if not feeds:
+            return report
+        gate = asyncio.Semaphore(self.settings.fetch.concurrency)
+
+        async def one(feed: DueFeed) -> None:
+            async with gate:
+                if stopping is not None and stopping.is_set():
+                    return  # not started: it stays due and runs after the restart
+                outcome = await self.poll(feed)
+            report.add(outcome)
+            if on_done:
+                on_done(outcome)
+
+        tasks = [asyncio.create_task(one(feed)) for feed in feeds]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+        report.elapsed = time.monotonic() - started
+        return report
+
+    async def poll(self, feed: DueFeed) -> FeedOutcome:
+        """fetch -> parse -> dedupe -> save for one feed; failures are recorded on the feed."""
+        try:
+            return await self._poll(feed)
+        except (asyncio.CancelledError, StorageError):
+            raise
+        except FeedError as exc:
+            return await self._failed(feed, exc)
+        except Exception as exc:
+            # A bug, not the feed's fault: keep the traceback, back the feed off, go on.
+            log.exception("internal error while polling %s", feed.url)
+            return await self._failed(feed, FeedError(feed.url, f"internal error: {exc!r}"))
+
+    async def _poll(self, feed: DueFeed) -> FeedOutcome:
+        result = await self.fetcher.fetch(
+            feed.url, etag=feed.etag, last_modified=feed.last_modified
+        )
+        now = self.clock()
+        if result.body is None:
+            await self._unchanged(feed, result, now)
+            log.debug("304 not modified: %s", feed.url)
+            return FeedOutcome(feed.id, feed.url, "not_modified")
+        body_hash = hashlib.blake2b(result.body, digest_size=16).hexdigest()
+        if body_hash == feed.body_hash:
+            await self._unchanged(feed, result, now)
+            log.debug("unchanged body: %s", feed.url)
+            return FeedOutcome(feed.id, feed.url, "unchanged")
+        loop = asyncio.get_running_loop()
+        parsed = await loop.run_in_executor(self.executor, digest, result.body, result.final_url)
+        next_at = schedule.after_success(
+            now, feed.interval, self.settings.schedule, self.rng,
+            ttl=parsed.ttl, max_age=result.max_age,
+        )  # fmt: skip
+        meta = FeedMeta(
+            etag=result.etag,
+            last_modified=result.last_modified,
+            body_hash=body_hash,
+            new_url=result.permanent_url,
+            title=parsed.title,
+            link=parsed.link,
+            format=parsed.format,
+            ttl=parsed.ttl,
+        )
+        saved = await self.db(self.store.save, feed.id, now, next_at, parsed.candidates, meta)
+        if saved.new or saved.updated or saved.new_sources:
+            log.info(
+                "feed %s: %d entries, %d new, %d updated, %d also seen elsewhere",
+                feed.url, len(parsed.candidates), saved.new, saved.updated, saved.new_sources,
+            )  # fmt: skip
+        if result.permanent_url:
+            log.info("feed %s moved permanently to %s", feed.url, result.permanent_url)
+        return FeedOutcome(feed.id, feed.url, "new", len(parsed.candidates), saved)
+
+    async def _unchanged(self, feed: DueFeed, result: FetchResult, now: datetime) -> None:
+        next_at = schedule.after_success(
+            now, feed.interval, self.settings.schedule, self.rng,
+            ttl=feed.ttl, max_age=result.max_age,
+        )  # fmt: skip
+        await self.db(
+            self.store.record_unchanged, feed.id, now, next_at,
+            etag=result.etag, last_modified=result.last_modified, new_url=result.permanent_url,
+        )  # fmt: skip
+
+    async def _failed(self, feed: DueFeed, exc: FeedError) -> FeedOutcome:
+        now = self.clock()
+        retry_after = exc.retry_after if isinstance(exc, FetchError) else None
+        gone = isinstance(exc, FetchError) and exc.gone
+        status = exc.status if isinstance(exc, FetchError) else None
+        next_at = schedule.after_error(
+            now, feed.interval, feed.error_count + 1, self.settings.schedule, self.rng,
+            retry_after=retry_after,
+        )  # fmt: skip
+        await self.db(
+            self.store.record_error, feed.id, now, next_at, exc.problem, status=status, gone=gone
+        )
+        if gone:
+            log.warning("feed %s is gone (410): disabled until `ingester feeds reset`", feed.url)
+        else:
+            log.warning(
+                "feed %s failed (%d in a row): %s", feed.url, feed.error_count + 1, exc.problem
+            )
+        return FeedOutcome(feed.id, feed.url, "gone" if gone else "error", error=exc.problem)

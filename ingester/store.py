@@ -1,0 +1,538 @@
+"""The database: feed state, articles, their sources, and full-text search.
+
+``Store`` is the narrow, typed interface the rest of the program uses; ``SQLiteStore`` is its
+SQLite implementation on sqlite-utils (WAL mode). A PostgreSQL store can stand beside it by
+implementing the same Protocol. Nothing outside this module knows SQL or table names.
+
+Every feed's results are written in one transaction, so a kill at any moment leaves either
+all of a feed's poll or none of it, and the feed stays due until its poll is committed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from .errors import QueryError, StorageError
+from .models import Candidate, DueFeed, FeedSpec, FeedStatus, SaveReport
+
+PAUSED = (FeedStatus.GONE, FeedStatus.DISABLED, FeedStatus.REMOVED)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    """A feed as ``feeds list`` shows it."""
+
+    id: int
+    url: str
+    config_url: str
+    name: str | None
+    tags: tuple[str, ...]
+    status: str
+    error_count: int
+    last_error: str | None
+    last_fetch_at: str | None
+    last_success_at: str | None
+    next_fetch_at: str | None
+    items: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    article_id: int
+    url: str | None
+    title: str | None
+    published: str | None
+    first_seen: str
+    feeds: tuple[str, ...]
+    snippet: str
+    rank: float
+
+
+class Store(Protocol):
+    """What the pipeline, daemon and CLI need from a database."""
+
+    def sync_feeds(self, feeds: Sequence[FeedSpec], default_interval: float, now: datetime) -> None:
+        """Make the feed table match the config: add, update, mark removed."""
+
+    def due_feeds(self, now: datetime, limit: int) -> list[DueFeed]:
+        """Enabled feeds whose ``next_fetch_at`` has come, oldest first."""
+
+    def record_unchanged(
+        self,
+        feed_id: int,
+        now: datetime,
+        next_at: datetime,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        new_url: str | None,
+    ) -> None:
+        """A 304, or a 200 with the same body as last time."""
+
+    def record_error(
+        self,
+        feed_id: int,
+        now: datetime,
+        next_at: datetime,
+        problem: str,
+        *,
+        status: int | None,
+        gone: bool,
+    ) -> None:
+        """A failed poll: count it, keep the message, schedule the retry."""
+
+    def save(
+        self,
+        feed_id: int,
+        now: datetime,
+        next_at: datetime,
+        candidates: Sequence[Candidate],
+        meta: FeedMeta,
+    ) -> SaveReport:
+        """Store one feed's entries and its new state in one transaction."""
+
+    def feeds(self) -> list[FeedRow]: ...
+
+    def search(
+        self, query: str, limit: int, mark: tuple[str, str] = ("[", "]")
+    ) -> list[SearchHit]: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """Feed-level facts from a successful poll."""
+
+    etag: str | None
+    last_modified: str | None
+    body_hash: str
+    new_url: str | None
+    title: str | None
+    link: str | None
+    format: str
+    ttl: float | None
+
+
+def iso(moment: datetime | None) -> str | None:
+    """UTC ISO 8601 with a Z, to the second: sorts as text, reads as a date in any tool."""
+    if moment is None:
+        return None
+    m = moment.astimezone(UTC) if moment.utcoffset() else moment
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
+
+
+def _json_list(values: Sequence[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False) if values else "[]"
+
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _m1_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            config_url TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL,
+            name TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            interval REAL NOT NULL,
+            status TEXT NOT NULL DEFAULT 'new',
+            etag TEXT,
+            last_modified TEXT,
+            body_hash TEXT,
+            title TEXT,
+            link TEXT,
+            format TEXT,
+            ttl REAL,
+            next_fetch_at TEXT,
+            last_fetch_at TEXT,
+            last_success_at TEXT,
+            last_status INTEGER,
+            error_count INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX feeds_due ON feeds (status, next_fetch_at);
+
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT UNIQUE,
+            title TEXT,
+            summary TEXT,
+            content TEXT,
+            author TEXT,
+            published TEXT,
+            updated TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            first_seen TEXT NOT NULL,
+            updated_at TEXT,
+            revision INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX articles_first_seen ON articles (first_seen);
+        CREATE INDEX articles_published ON articles (published);
+
+        CREATE TABLE article_sources (
+            feed_id INTEGER NOT NULL REFERENCES feeds (id),
+            entry_key TEXT NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles (id),
+            link TEXT,
+            content_hash TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            PRIMARY KEY (feed_id, entry_key)
+        ) WITHOUT ROWID;
+        CREATE INDEX article_sources_article ON article_sources (article_id);
+        """
+    )
+    db.table("articles").enable_fts(
+        ["title", "summary"], fts_version="FTS5", create_triggers=True, tokenize="unicode61"
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m1_initial,)
+
+
+class SQLiteStore:
+    """``Store`` on a SQLite file in WAL mode."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 10000")
+            self.db = sqlite_utils.Database(conn)
+            self.db.enable_wal()
+            # WAL + NORMAL: a commit survives a process kill; only a power loss may drop the
+            # last commits, and never corrupts the file (https://sqlite.org/wal.html).
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from exc
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self._transaction():
+                migration(self.db)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- feeds -------------------------------------------------------------------------------
+
+    def sync_feeds(self, feeds: Sequence[FeedSpec], default_interval: float, now: datetime) -> None:
+        stamp = iso(now)
+        wanted = {spec.url: spec for spec in feeds}
+        with self._transaction():
+            rows = self.db.execute(
+                "SELECT id, config_url, status, interval, next_fetch_at FROM feeds"
+            )
+            existing = {r[1]: r for r in rows.fetchall()}
+            for url, spec in wanted.items():
+                interval = spec.interval if spec.interval is not None else default_interval
+                tags = json.dumps(list(spec.tags), ensure_ascii=False)
+                row = existing.get(url)
+                if row is None:
+                    self.db.execute(
+                        "INSERT INTO feeds (config_url, url, name, tags, interval, status,"
+                        " next_fetch_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            url,
+                            url,
+                            spec.name,
+                            tags,
+                            interval,
+                            FeedStatus.NEW if spec.enabled else FeedStatus.DISABLED,
+                            stamp,
+                            stamp,
+                        ],
+                    )
+                    continue
+                feed_id, _, status, old_interval, next_at = row
+                if not spec.enabled:
+                    status = FeedStatus.DISABLED
+                elif status in (FeedStatus.DISABLED, FeedStatus.REMOVED):
+                    status, next_at = FeedStatus.NEW, stamp
+                if next_at and interval < old_interval:
+                    # A shorter interval takes effect now, not after the old, longer wait.
+                    soonest = iso(datetime.fromtimestamp(now.timestamp() + interval, UTC))
+                    next_at = min(next_at, soonest or next_at)
+                self.db.execute(
+                    "UPDATE feeds SET name = ?, tags = ?, interval = ?, status = ?,"
+                    " next_fetch_at = ? WHERE id = ?",
+                    [spec.name, tags, interval, status, next_at, feed_id],
+                )
+            for url, row in existing.items():
+                if url not in wanted and row[2] != FeedStatus.REMOVED:
+                    self.db.execute(
+                        "UPDATE feeds SET status = ? WHERE id = ?", [FeedStatus.REMOVED, row[0]]
+                    )
+
+    def due_feeds(self, now: datetime, limit: int) -> list[DueFeed]:
+        rows = self.db.execute(
+            "SELECT id, url, etag, last_modified, body_hash, interval, error_count, ttl FROM feeds"
+            " WHERE status NOT IN (?, ?, ?) AND (next_fetch_at IS NULL OR next_fetch_at <= ?)"
+            " ORDER BY next_fetch_at LIMIT ?",
+            [*PAUSED, iso(now), limit],
+        ).fetchall()
+        return [DueFeed(*row) for row in rows]
+
+    def make_all_due(self, now: datetime) -> None:
+        """Make every enabled feed due now (``run --once --all``)."""
+        with self._transaction():
+            self.db.execute(
+                "UPDATE feeds SET next_fetch_at = ? WHERE status NOT IN (?, ?, ?)",
+                [iso(now), *PAUSED],
+            )
+
+    def reset_feed(self, ident: str, now: datetime) -> int:
+        """Clear a feed's errors and make it due now (also brings back a 410 Gone feed)."""
+        with self._transaction():
+            cursor = self.db.execute(
+                "UPDATE feeds SET status = CASE WHEN status = 'removed' THEN status ELSE 'new' END,"
+                " error_count = 0, last_error = NULL, next_fetch_at = ?, etag = NULL,"
+                " last_modified = NULL, body_hash = NULL"
+                " WHERE config_url = ? OR url = ? OR name = ? OR CAST(id AS TEXT) = ?",
+                [iso(now), ident, ident, ident, ident],
+            )
+            return int(cursor.rowcount)
+
+    def record_unchanged(
+        self,
+        feed_id: int,
+        now: datetime,
+        next_at: datetime,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        new_url: str | None,
+    ) -> None:
+        stamp = iso(now)
+        with self._transaction():
+            self.db.execute(
+                "UPDATE feeds SET status = 'ok', error_count = 0, last_error = NULL,"
+                " last_fetch_at = ?, last_success_at = ?, next_fetch_at = ?, last_status = 304,"
+                " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
+                " url = COALESCE(?, url) WHERE id = ?",
+                [stamp, stamp, iso(next_at), etag, last_modified, new_url, feed_id],
+            )
+
+    def record_error(
+        self,
+        feed_id: int,
+        now: datetime,
+        next_at: datetime,
+        problem: str,
+        *,
+        status: int | None,
+        gone: bool,
+    ) -> None:
+        with self._transaction():
+            self.db.execute(
+                "UPDATE feeds SET status = ?, error_count = error_count + 1, last_error = ?,"
+                " last_status = ?, last_fetch_at = ?, next_fetch_at = ? WHERE id = ?",
+                [
+                    FeedStatus.GONE if gone else FeedStatus.ERROR,
+                    problem[:1000],
+                    status,
+                    iso(now),
+                    iso(next_at),
+                    feed_id,
+                ],
+            )
+
+    # -- articles ----------------------------------------------------------------------------
+
+    def save(
+        self,
+        feed_id: int,
+        now: datetime,
+        next_at: datetime,
+        candidates: Sequence[Candidate],
+        meta: FeedMeta,
+    ) -> SaveReport:
+        stamp = iso(now)
+        new = updated = unchanged = new_sources = 0
+        touched: list[int] = []
+        execute = self.db.conn.execute
+        with self._transaction():
+            known = {
+                key: (article_id, old_hash)
+                for key, article_id, old_hash in execute(
+                    "SELECT entry_key, article_id, content_hash FROM article_sources"
+                    " WHERE feed_id = ?",
+                    (feed_id,),
+                )
+            }
+            by_url = self._articles_by_url([c.url for c in candidates if c.url])
+            for c in candidates:
+                seen = known.get(c.entry_key)
+                if seen is not None:
+                    article_id, old_hash = seen
+                    if old_hash == c.content_hash:
+                        unchanged += 1
+                        continue
+                    self._update_article(article_id, c, stamp)
+                    execute(
+                        "UPDATE article_sources SET content_hash = ?, link = ?, last_seen = ?"
+                        " WHERE feed_id = ? AND entry_key = ?",
+                        (c.content_hash, c.link, stamp, feed_id, c.entry_key),
+                    )
+                    updated += 1
+                    touched.append(article_id)
+                    continue
+                existing = by_url.get(c.url) if c.url else None
+                if existing is not None:
+                    article_id = existing
+                    new_sources += 1
+                else:
+                    article_id = self._insert_article(c, stamp)
+                    if c.url:
+                        by_url[c.url] = article_id
+                    new += 1
+                    touched.append(article_id)
+                execute(
+                    "INSERT INTO article_sources (feed_id, entry_key, article_id, link,"
+                    " content_hash, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (feed_id, c.entry_key, article_id, c.link, c.content_hash, stamp, stamp),
+                )
+            execute(
+                "UPDATE feeds SET status = 'ok', error_count = 0, last_error = NULL,"
+                " last_fetch_at = ?, last_success_at = ?, next_fetch_at = ?, last_status = 200,"
+                " etag = ?, last_modified = ?, body_hash = ?, url = COALESCE(?, url),"
+                " title = COALESCE(?, title), link = COALESCE(?, link), format = ?, ttl = ?"
+                " WHERE id = ?",
+                (
+                    stamp, stamp, iso(next_at), meta.etag, meta.last_modified, meta.body_hash,
+                    meta.new_url, meta.title, meta.link, meta.format, meta.ttl, feed_id,
+                ),
+            )  # fmt: skip
+        return SaveReport(new, updated, unchanged, new_sources, tuple(touched))
+
+    def _articles_by_url(self, urls: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(urls), 500):  # stay under SQLite's bound-parameter limit
+            chunk = urls[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for article_id, url in self.db.conn.execute(
+                f"SELECT id, url FROM articles WHERE url IN ({marks})", chunk
+            ):
+                found[url] = article_id
+        return found
+
+    def _insert_article(self, c: Candidate, stamp: str | None) -> int:
+        cursor = self.db.conn.execute(
+            "INSERT INTO articles (url, title, summary, content, author, published, updated,"
+            " tags, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                c.url,
+                c.title,
+                c.summary,
+                c.content,
+                c.author,
+                iso(c.published),
+                iso(c.updated),
+                _json_list(c.tags),
+                stamp,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _update_article(self, article_id: int, c: Candidate, stamp: str | None) -> None:
+        self.db.conn.execute(
+            "UPDATE articles SET title = ?, summary = ?, content = ?, author = ?, published = ?,"
+            " updated = ?, tags = ?, updated_at = ?, revision = revision + 1 WHERE id = ?",
+            (
+                c.title,
+                c.summary,
+                c.content,
+                c.author,
+                iso(c.published),
+                iso(c.updated),
+                _json_list(c.tags),
+                stamp,
+                article_id,
+            ),
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def feeds(self) -> list[FeedRow]:
+        rows = self.db.execute(
+            "SELECT f.id, f.url, f.config_url, f.name, f.tags, f.status, f.error_count,"
+            " f.last_error, f.last_fetch_at, f.last_success_at, f.next_fetch_at,"
+            " (SELECT COUNT(*) FROM article_sources s WHERE s.feed_id = f.id)"
+            " FROM feeds f ORDER BY f.status = 'removed', COALESCE(f.name, f.url)"
+        ).fetchall()
+        return [FeedRow(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), *r[5:]) for r in rows]
+
+    def search(self, query: str, limit: int, mark: tuple[str, str] = ("[", "]")) -> list[SearchHit]:
+        """FTS5 search; ``mark`` brackets the matched words in the snippet."""
+        sql = (
+            "SELECT a.id, a.url, a.title, a.published, a.first_seen,"
+            " (SELECT group_concat(COALESCE(f.name, f.url), '\x1f') FROM article_sources s"
+            "  JOIN feeds f ON f.id = s.feed_id WHERE s.article_id = a.id),"
+            " snippet(articles_fts, -1, ?, ?, '…', 12), articles_fts.rank"
+            " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
+            " WHERE articles_fts MATCH ? ORDER BY articles_fts.rank LIMIT ?"
+        )
+        try:
+            rows = self.db.execute(sql, [mark[0], mark[1], query, limit]).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise QueryError(query, str(exc)) from None
+        return [
+            SearchHit(r[0], r[1], r[2], r[3], r[4], tuple((r[5] or "").split("\x1f")), r[6], r[7])
+            for r in rows
+        ]
+
+    def counts(self) -> dict[str, int]:
+        def one(sql: str) -> int:
+            return int(self.db.execute(sql).fetchone()[0])
+
+        return {
+            "feeds": one("SELECT COUNT(*) FROM feeds WHERE status != 'removed'"),
+            "articles": one("SELECT COUNT(*) FROM articles"),
+            "sources": one("SELECT COUNT(*) FROM article_sources"),
+        }
+
+    def integrity(self) -> str:
+        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Read-only query for tests and tools."""
+        return [tuple(r) for r in self.db.execute(sql, list(params)).fetchall()]
+
+    def close(self) -> None:
+        self.db.conn.close()
