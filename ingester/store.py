@@ -198,8 +198,25 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         CREATE INDEX article_sources_article ON article_sources (article_id);
         """
     )
-    db.table("articles").enable_fts(
-        ["title", "summary"], fts_version="FTS5", create_triggers=True, tokenize="unicode61"
+    # An external-content FTS5 index (Datasette recognises it). Updates and deletes keep it in
+    # step through triggers; inserts are indexed in bulk by ``save`` in the same transaction,
+    # which costs a third less than a trigger per row.
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE articles_fts USING fts5 (
+            title, summary, content = 'articles', content_rowid = 'id', tokenize = 'unicode61'
+        );
+        CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, summary)
+            VALUES ('delete', old.id, old.title, old.summary);
+        END;
+        CREATE TRIGGER articles_au AFTER UPDATE ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, summary)
+            VALUES ('delete', old.id, old.title, old.summary);
+            INSERT INTO articles_fts (rowid, title, summary)
+            VALUES (new.id, new.title, new.summary);
+        END;
+        """
     )
 
 
@@ -397,6 +414,7 @@ class SQLiteStore:
                 )
             }
             by_url = self._articles_by_url([c.url for c in candidates if c.url])
+            first_new: int | None = None
             for c in candidates:
                 seen = known.get(c.entry_key)
                 if seen is not None:
@@ -419,6 +437,7 @@ class SQLiteStore:
                     new_sources += 1
                 else:
                     article_id = self._insert_article(c, stamp)
+                    first_new = first_new or article_id
                     if c.url:
                         by_url[c.url] = article_id
                     new += 1
@@ -427,6 +446,13 @@ class SQLiteStore:
                     "INSERT INTO article_sources (feed_id, entry_key, article_id, link,"
                     " content_hash, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (feed_id, c.entry_key, article_id, c.link, c.content_hash, stamp, stamp),
+                )
+            if first_new is not None:
+                # This transaction is the only writer, so every id from first_new on is ours.
+                execute(
+                    "INSERT INTO articles_fts (rowid, title, summary)"
+                    " SELECT id, title, summary FROM articles WHERE id >= ?",
+                    (first_new,),
                 )
             execute(
                 "UPDATE feeds SET status = 'ok', error_count = 0, last_error = NULL,"
