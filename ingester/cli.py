@@ -6,7 +6,6 @@ table for people and, with ``--json``, JSON for scripts.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
@@ -24,7 +23,7 @@ from rich.table import Table
 
 from . import __version__, config
 from .config import Settings
-from .daemon import Daemon
+from .daemon import Daemon, run_async
 from .errors import ConfigError, IngesterError, QueryError, StorageError
 from .pipeline import FeedOutcome, utc_now
 from .store import SQLiteStore
@@ -33,8 +32,9 @@ MARK = ("\x02", "\x03")  # snippet match markers, turned into colour after escap
 EXIT_FAILURE = 1
 EXIT_CONFIG = 78  # EX_CONFIG (sysexits.h); the unit's RestartPreventExitStatus= names it
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Piped output keeps long URLs and errors on one line instead of wrapping at 80 columns.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 200)
 F = TypeVar("F", bound=Callable[..., Any])
 
 STATUS_STYLE = {
@@ -124,9 +124,12 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
 @cli.command()
 @click.option("--once", is_flag=True, help="Poll every due feed once, then exit.")
 @click.option("--all", "every_feed", is_flag=True, help="With --once: poll every enabled feed now.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="With --once: print the cycle report as JSON."
+)
 @click.pass_obj
 @handle_errors
-def run(obj: Context, once: bool, every_feed: bool) -> None:
+def run(obj: Context, once: bool, every_feed: bool, as_json: bool) -> None:
     """Run the service in the foreground (or one cycle with --once)."""
     setup_logging(obj.verbose if not once else max(obj.verbose, 0))
     settings = obj.settings
@@ -136,11 +139,13 @@ def run(obj: Context, once: bool, every_feed: bool) -> None:
     daemon = Daemon(obj.path, settings)
     if not once:
         log.info("config %s, database %s", settings.source, settings.storage_path)
-        asyncio.run(daemon.serve())
+        run_async(daemon.serve())
         return
-    if obj.verbose == 0:
-        logging.getLogger("ingester").setLevel(logging.WARNING)
+    if obj.verbose == 0:  # the summary and `feeds list` tell the rest
+        logging.getLogger("ingester").setLevel(logging.ERROR)
     report = _run_once(daemon, every_feed)
+    if as_json:
+        click.echo(json.dumps(asdict(report)))
     summary = (
         f"{report.feeds} feeds in {report.elapsed:.1f}s: {report.new} new articles, "
         f"{report.updated} updated, {report.new_sources} seen through another feed; "
@@ -153,7 +158,7 @@ def run(obj: Context, once: bool, every_feed: bool) -> None:
 
 def _run_once(daemon: Daemon, every_feed: bool) -> Any:
     if not err.is_terminal:
-        return asyncio.run(daemon.run_once(every_feed=every_feed))
+        return run_async(daemon.run_once(every_feed=every_feed))
     progress = Progress(
         TextColumn("polling"),
         BarColumn(),
@@ -175,7 +180,7 @@ def _run_once(daemon: Daemon, every_feed: bool) -> Any:
         progress.update(task, advance=1, new=totals["new"], failed=totals["failed"])
 
     with progress:
-        return asyncio.run(daemon.run_once(on_start=started, on_done=done, every_feed=every_feed))
+        return run_async(daemon.run_once(on_start=started, on_done=done, every_feed=every_feed))
 
 
 # -- check-config ------------------------------------------------------------------------------
@@ -278,10 +283,20 @@ def _ago(stamp: str | None, now: Any) -> str:
 
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     seconds = (moment - now).total_seconds()
-    text = _duration(float(round(abs(seconds)))) if abs(seconds) >= 1 else "now"
-    if text == "now":
-        return text
+    if abs(seconds) < 1:
+        return "now"
+    text = _approx(abs(seconds))
     return f"in {text}" if seconds > 0 else f"{text} ago"
+
+
+def _approx(seconds: float) -> str:
+    """A short human duration: 45s, 12m, 3h 5m, 2d 4h."""
+    whole = int(seconds)
+    for unit, size, sub_unit, sub_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60)):
+        if whole >= size:
+            rest = (whole % size) // sub_size
+            return f"{whole // size}{unit}" + (f" {rest}{sub_unit}" if rest else "")
+    return f"{whole // 60}m" if whole >= 60 else f"{whole}s"
 
 
 @feeds.command("export")
