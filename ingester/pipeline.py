@@ -226,7 +226,7 @@ class Pipeline:
             ttl=feed.ttl, max_age=result.max_age,
         )  # fmt: skip
         await self.db(
-            self.store.record_unchanged, feed.id, now, next_at,
+            self.store.record_unchanged, feed.id, now, next_at, status=result.status,
             etag=result.etag, last_modified=result.last_modified, new_url=result.permanent_url,
         )  # fmt: skip
 

@@ -25,6 +25,10 @@ from .errors import QueryError, StorageError
 from .models import Candidate, DueFeed, FeedSpec, FeedStatus, SaveReport
 
 PAUSED = (FeedStatus.GONE, FeedStatus.DISABLED, FeedStatus.REMOVED)
+# A poll's outcome never overrides a config change made while it was in flight.
+_UNLESS_PAUSED = "CASE WHEN status IN ('disabled', 'removed') THEN status ELSE {} END"
+_OK_UNLESS_PAUSED = _UNLESS_PAUSED.format("'ok'")
+_GIVEN_UNLESS_PAUSED = _UNLESS_PAUSED.format("?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,7 @@ class Store(Protocol):
         now: datetime,
         next_at: datetime,
         *,
+        status: int,
         etag: str | None,
         last_modified: str | None,
         new_url: str | None,
@@ -258,14 +263,18 @@ class SQLiteStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        """One write transaction; database failures come out as ``StorageError``."""
         conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StorageError(f"database {self.path}: {exc}") from exc
 
     # -- feeds -------------------------------------------------------------------------------
 
@@ -352,6 +361,7 @@ class SQLiteStore:
         now: datetime,
         next_at: datetime,
         *,
+        status: int,
         etag: str | None,
         last_modified: str | None,
         new_url: str | None,
@@ -359,11 +369,11 @@ class SQLiteStore:
         stamp = iso(now)
         with self._transaction():
             self.db.execute(
-                "UPDATE feeds SET status = 'ok', error_count = 0, last_error = NULL,"
-                " last_fetch_at = ?, last_success_at = ?, next_fetch_at = ?, last_status = 304,"
-                " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
-                " url = COALESCE(?, url) WHERE id = ?",
-                [stamp, stamp, iso(next_at), etag, last_modified, new_url, feed_id],
+                f"UPDATE feeds SET status = {_OK_UNLESS_PAUSED}, error_count = 0,"
+                " last_error = NULL, last_fetch_at = ?, last_success_at = ?, next_fetch_at = ?,"
+                " last_status = ?, etag = COALESCE(?, etag),"
+                " last_modified = COALESCE(?, last_modified), url = COALESCE(?, url) WHERE id = ?",
+                [stamp, stamp, iso(next_at), status, etag, last_modified, new_url, feed_id],
             )
 
     def record_error(
@@ -378,7 +388,8 @@ class SQLiteStore:
     ) -> None:
         with self._transaction():
             self.db.execute(
-                "UPDATE feeds SET status = ?, error_count = error_count + 1, last_error = ?,"
+                f"UPDATE feeds SET status = {_GIVEN_UNLESS_PAUSED},"
+                " error_count = error_count + 1, last_error = ?,"
                 " last_status = ?, last_fetch_at = ?, next_fetch_at = ? WHERE id = ?",
                 [
                     FeedStatus.GONE if gone else FeedStatus.ERROR,
@@ -455,7 +466,8 @@ class SQLiteStore:
                     (first_new,),
                 )
             execute(
-                "UPDATE feeds SET status = 'ok', error_count = 0, last_error = NULL,"
+                f"UPDATE feeds SET status = {_OK_UNLESS_PAUSED}, error_count = 0,"
+                " last_error = NULL,"
                 " last_fetch_at = ?, last_success_at = ?, next_fetch_at = ?, last_status = 200,"
                 " etag = ?, last_modified = ?, body_hash = ?, url = COALESCE(?, url),"
                 " title = COALESCE(?, title), link = COALESCE(?, link), format = ?, ttl = ?"
