@@ -320,13 +320,27 @@ def feeds_export(obj: Context, output: Path | None) -> None:
         "  <head><title>feed-ingester subscriptions</title></head>",
         "  <body>",
     ]
-    for r in rows:
+    # Tags become nested category outlines, the form config.read_opml (and feed readers) turn
+    # back into tags; a flat `category` attribute would be dropped on re-import.
+    opened: tuple[str, ...] = ()
+    for r in sorted(rows, key=lambda r: r.tags):
+        shared = 0
+        while shared < min(len(opened), len(r.tags)) and opened[shared] == r.tags[shared]:
+            shared += 1
+        lines += [
+            "  " * (depth + 2) + "</outline>" for depth in reversed(range(shared, len(opened)))
+        ]
+        lines += [
+            "  " * (depth + 2) + f"<outline text={quoteattr(r.tags[depth])}>"
+            for depth in range(shared, len(r.tags))
+        ]
+        opened = r.tags
         title = r.name or r.url
-        category = f" category={quoteattr(','.join(r.tags))}" if r.tags else ""
         lines.append(
-            f'    <outline type="rss" text={quoteattr(title)} title={quoteattr(title)}'
-            f" xmlUrl={quoteattr(r.url)}{category}/>"
+            "  " * (len(r.tags) + 2) + f'<outline type="rss" text={quoteattr(title)}'
+            f" title={quoteattr(title)} xmlUrl={quoteattr(r.url)}/>"
         )
+    lines += ["  " * (depth + 2) + "</outline>" for depth in reversed(range(len(opened)))]
     lines += ["  </body>", "</opml>", ""]
     text = "\n".join(lines)
     if output:
@@ -376,14 +390,9 @@ def search(obj: Context, query: tuple[str, ...], limit: int, as_json: bool) -> N
         err.print("no matches")
         return
     for hit in hits:
-        snippet = (
-            escape(hit.snippet)
-            .replace(
-                "\\[",
-                "[bold yellow]",
-            )
-            .replace("]", "[/]")
-        )
+        # The markers are control characters that escape() leaves alone, so brackets in the
+        # article's own text stay literal.
+        snippet = escape(hit.snippet).replace(MARK[0], "[bold yellow]").replace(MARK[1], "[/]")
         out.print(f"[bold]{escape(hit.title or '(no title)')}[/]")
         when = hit.published or hit.first_seen
         feeds_text = escape(", ".join(hit.feeds))

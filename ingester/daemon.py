@@ -15,9 +15,10 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 STOP_GRACE = 5.0
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def run_async(main: Coroutine[Any, Any, T]) -> T:
@@ -53,6 +55,31 @@ def make_executor(settings: Settings) -> ProcessPoolExecutor:
     # forkserver: workers start clean, not as copies of a process holding threads and sockets.
     context = multiprocessing.get_context("forkserver")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+class ParserPool(Executor):
+    """The parser process pool, started afresh when a worker has died.
+
+    A ProcessPoolExecutor whose worker was killed (the OOM killer, a crash in a C parser)
+    refuses all further work, which would fail every feed until a restart. The polls that were
+    in the dead pool fail once and are retried with the usual backoff.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._pool = make_executor(settings)
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        try:
+            return self._pool.submit(fn, *args, **kwargs)
+        except BrokenProcessPool:
+            log.warning("a parser process died; starting a new pool")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = make_executor(self._settings)
+            return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class Daemon:
@@ -82,7 +109,7 @@ class Daemon:
             store.sync_feeds(self.settings.feeds, self.settings.schedule.interval, now)
             if every_feed:
                 store.make_all_due(now)
-            with make_executor(self.settings) as executor:
+            with ParserPool(self.settings) as executor:
                 async with Fetcher(self.settings.fetch) as fetcher:
                     pipeline = Pipeline(self.settings, store, fetcher, executor)
                     try:
@@ -104,7 +131,7 @@ class Daemon:
         store = SQLiteStore(self.settings.storage_path)
         store.sync_feeds(self.settings.feeds, self.settings.schedule.interval, utc_now())
         counts = store.counts()
-        executor = make_executor(self.settings)
+        executor = ParserPool(self.settings)
         pipeline = Pipeline(self.settings, store, Fetcher(self.settings.fetch), executor)
         self._install_signals()
         loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self._reload(pipeline)))

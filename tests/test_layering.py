@@ -1,0 +1,151 @@
+"""The architecture as a test: which module of ``ingester`` may import what.
+
+Stages share data only through ``models``; each third-party library lives behind one module.
+The imports are read with ``ast`` (nothing is executed), including imports inside functions.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pytest
+
+import ingester
+
+PACKAGE = Path(ingester.__file__).parent
+
+STAGES = frozenset({"fetch", "parse", "dedupe", "schedule", "store"})
+STAGE_MAY_IMPORT = frozenset({"models", "errors", "config"})
+PURE_STAGES = frozenset({"dedupe", "schedule", "parse"})
+IO_LIBRARIES = frozenset(
+    {"httpx", "aiohttp", "sqlite3", "sqlite_utils", "socket", "requests", "urllib3", "smtplib"}
+)
+OWNERS = {  # library -> the only module that may import it
+    "sqlite3": "store",
+    "sqlite_utils": "store",
+    "httpx": "fetch",
+    "aiohttp": "fetch",
+    "feedparser": "parse",
+    "apscheduler": "daemon",
+    "click": "cli",
+    "rich": "cli",
+}
+
+
+def imports_of(source: str, modules: Iterable[str]) -> set[str]:
+    """What a module of the package imports: ``.name`` for sibling modules, else the top-level
+    name of the library (``urllib`` for ``urllib.parse``)."""
+    siblings = set(modules)
+    found: set[str] = set()
+
+    def internal(dotted: str) -> str:
+        return "." + dotted.split(".")[0] if dotted else ".__init__"
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top, _, rest = alias.name.partition(".")
+                found.add(internal(rest) if top == "ingester" else top)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level == 0 and module.split(".")[0] != "ingester":
+                found.add(module.split(".")[0])
+                continue
+            inside = module.partition(".")[2] if node.level == 0 else module
+            if inside:
+                found.add(internal(inside))
+            else:  # `from . import a, b`: each name is a module or something in __init__
+                found.update(
+                    internal(a.name) if a.name in siblings else ".__init__" for a in node.names
+                )
+    return found
+
+
+def import_graph(sources: Mapping[str, str]) -> dict[str, set[str]]:
+    return {name: imports_of(text, sources) for name, text in sources.items()}
+
+
+def violations(graph: Mapping[str, set[str]]) -> list[str]:
+    problems = []
+    for module, imported in sorted(graph.items()):
+        internal = {name[1:] for name in imported if name.startswith(".")}
+        external = {name for name in imported if not name.startswith(".")}
+        if module in STAGES:
+            for other in sorted(internal - STAGE_MAY_IMPORT - {"__init__"}):
+                problems.append(
+                    f"{module} imports {other}: stages may import only models, errors, config"
+                )
+        if module in PURE_STAGES:
+            for library in sorted(external & IO_LIBRARIES):
+                problems.append(f"{module} imports {library}: a pure stage does no I/O")
+        for library in sorted(external):
+            owner = OWNERS.get(library)
+            if owner is not None and owner != module:
+                problems.append(f"{module} imports {library}: only {owner} may")
+    return problems
+
+
+def package_sources() -> dict[str, str]:
+    return {path.stem: path.read_text(encoding="utf-8") for path in PACKAGE.glob("*.py")}
+
+
+def test_the_package_has_no_forbidden_imports() -> None:
+    assert violations(import_graph(package_sources())) == []
+
+
+def test_the_walker_sees_the_real_edges() -> None:
+    """Guards the test above against passing because it reads nothing."""
+    graph = import_graph(package_sources())
+    assert STAGES | {"pipeline", "daemon", "cli", "models", "errors", "config"} <= set(graph)
+    assert "sqlite_utils" in graph["store"]
+    assert {"httpx", "aiohttp", ".config", ".models", ".errors"} <= graph["fetch"]
+    assert "feedparser" in graph["parse"]
+    assert "apscheduler" in graph["daemon"]
+    assert {"click", "rich", ".daemon", ".store"} <= graph["cli"]
+    assert {".dedupe", ".parse", ".schedule", ".store", ".fetch"} <= graph["pipeline"]
+
+
+BAD = {
+    "dedupe": "import socket\nfrom .fetch import Fetcher\nfrom . import models\n",
+    "schedule": "def later():\n    import sqlite3\n    from ingester import pipeline\n",
+    "parse": "from ingester.store import SQLiteStore\nimport httpx.models\n",
+    "store": "import rich\nfrom .models import Candidate\n",
+    "fetch": "from . import parse, errors\nimport aiohttp\n",
+    "pipeline": "import feedparser\nfrom . import dedupe\n",
+    "cli": "from apscheduler.schedulers.asyncio import AsyncIOScheduler\nimport click\n",
+    "daemon": "import apscheduler\nfrom .pipeline import Pipeline\n",
+    "models": "import sqlite_utils\n",
+}
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        "dedupe imports socket: a pure stage does no I/O",
+        "dedupe imports fetch: stages may import only models, errors, config",
+        "schedule imports sqlite3: a pure stage does no I/O",
+        "schedule imports sqlite3: only store may",
+        "schedule imports pipeline: stages may import only models, errors, config",
+        "parse imports store: stages may import only models, errors, config",
+        "parse imports httpx: a pure stage does no I/O",
+        "parse imports httpx: only fetch may",
+        "store imports rich: only cli may",
+        "fetch imports parse: stages may import only models, errors, config",
+        "pipeline imports feedparser: only parse may",
+        "cli imports apscheduler: only daemon may",
+        "models imports sqlite_utils: only store may",
+    ],
+)
+def test_the_checker_catches_a_bad_edge(expected: str) -> None:
+    assert expected in violations(import_graph(BAD))
+
+
+def test_the_checker_allows_the_permitted_edges() -> None:
+    found = violations(import_graph(BAD))
+    for allowed in ("dedupe imports models", "fetch imports errors", "fetch imports aiohttp",
+                    "store imports models", "cli imports click", "daemon imports apscheduler",
+                    "daemon imports pipeline", "pipeline imports dedupe"):  # fmt: skip
+        assert not any(line.startswith(allowed + ":") for line in found), allowed
+    assert len(found) == 13
