@@ -53,7 +53,7 @@ def rss(items: Sequence[Item], *, title: str = "Test feed", ttl: int | None = No
     """An RSS 2.0 document with the given items."""
     parts = []
     for item in items:
-        guid = f"<guid isPermaLink=\"false\">{escape(item.guid)}</guid>" if item.guid else ""
+        guid = f'<guid isPermaLink="false">{escape(item.guid)}</guid>' if item.guid else ""
         date = f"<pubDate>{format_datetime(item.published)}</pubDate>" if item.published else ""
         parts.append(
             f"<item><title>{escape(item.title)}</title><link>{escape(item.link)}</link>{guid}"
@@ -82,8 +82,8 @@ def make_config(tmp_path: Path) -> Callable[..., Path]:
     ) -> Path:
         feed_tables = "".join(f'\n[[feeds]]\nurl = "{url}"\n' for url in feeds)
         text = (
-            f"{extra}\n[storage]\npath = \"{tmp_path / 'ingester.db'}\"\n"
-            f"[fetch]\nallow_private_networks = true\ntimeout = \"5s\"\n{fetch}\n"
+            f'{extra}\n[storage]\npath = "{tmp_path / "ingester.db"}"\n'
+            f'[fetch]\nallow_private_networks = true\ntimeout = "5s"\n{fetch}\n'
             f"[schedule]\n{schedule}\nworkers = 1\n{feed_tables}"
         )
         path = tmp_path / name
