@@ -51,7 +51,10 @@ def entry_key(entry: ParsedEntry, url: str | None) -> str:
     if url:
         return f"url:{url}"
     when = entry.published.isoformat() if entry.published else ""
-    basis = f"{entry.title or ''}\x1f{when}\x1f{entry.summary or ''}"
+    # Title and date only, so that an edited description keeps its key; an item without a
+    # title (RSS allows description-only items) is known by its text instead.
+    text = entry.title or entry.summary or entry.content or ""
+    basis = f"{text}\x1f{when}"
     return "hash:" + hashlib.blake2b(basis.encode(), digest_size=16).hexdigest()
 
 
