@@ -23,6 +23,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
     ValidationError,
     field_validator,
 )
@@ -78,30 +81,30 @@ class StorageSettings(_Section):
 
 
 class FetchSettings(_Section):
-    user_agent: str = DEFAULT_USER_AGENT
+    user_agent: StrictStr = DEFAULT_USER_AGENT
     timeout: Duration = Field(default=30.0, gt=0)
-    max_bytes: int = Field(default=10_000_000, gt=0)
-    per_host_connections: int = Field(default=4, ge=1, le=100)
-    concurrency: int = Field(default=64, ge=1, le=1000)
-    max_redirects: int = Field(default=5, ge=0, le=20)
-    allow_private_networks: bool = False
+    max_bytes: StrictInt = Field(default=10_000_000, gt=0)
+    per_host_connections: StrictInt = Field(default=4, ge=1, le=100)
+    concurrency: StrictInt = Field(default=64, ge=1, le=1000)
+    max_redirects: StrictInt = Field(default=5, ge=0, le=20)
+    allow_private_networks: StrictBool = False
 
 
 class ScheduleSettings(_Section):
-    interval: Duration = Field(default=900.0, ge=1)
+    interval: Duration = Field(default=900.0, ge=1, le=365 * 86400.0)
     jitter: Duration = 60.0
-    max_backoff: Duration = Field(default=6 * 3600.0, ge=1)
-    max_interval: Duration = Field(default=86400.0, ge=1)
+    max_backoff: Duration = Field(default=6 * 3600.0, ge=1, le=365 * 86400.0)
+    max_interval: Duration = Field(default=86400.0, ge=1, le=365 * 86400.0)
     tick: Duration = Field(default=1.0, gt=0, le=60)
-    workers: int = Field(default=0, ge=0, le=64)  # parser processes; 0 = one per core
+    workers: StrictInt = Field(default=0, ge=0, le=64)  # parser processes; 0 = one per core
 
 
 class FeedSettings(_Section):
-    url: str
-    name: str | None = None
+    url: StrictStr
+    name: StrictStr | None = None
     interval: Duration | None = Field(default=None, ge=1)
-    tags: tuple[str, ...] = ()
-    enabled: bool = True
+    tags: tuple[StrictStr, ...] = ()
+    enabled: StrictBool = True
 
     @field_validator("url")
     @classmethod
@@ -110,7 +113,7 @@ class FeedSettings(_Section):
 
 
 class _File(_Section):
-    opml: tuple[str, ...] = ()
+    opml: tuple[StrictStr, ...] = ()
     storage: StorageSettings = StorageSettings()
     fetch: FetchSettings = FetchSettings()
     schedule: ScheduleSettings = ScheduleSettings()

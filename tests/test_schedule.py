@@ -128,9 +128,11 @@ def test_backoff_doubles_per_error_up_to_max_backoff(errors: int, expected: floa
 
 
 def test_backoff_doubles_exactly_until_the_cap() -> None:
-    settings = schedule(max_backoff=1e9, max_interval=1e9)
-    waits = [wait(after_error(NOW, 60.0, n, settings, random.Random(1))) for n in range(1, 16)]
-    assert waits == [60.0 * 2**k for k in range(15)]
+    year = 365 * 86400.0  # the largest cap the config accepts
+    settings = schedule(max_backoff=year, max_interval=year)
+    waits = [wait(after_error(NOW, 60.0, n, settings, random.Random(1))) for n in range(1, 23)]
+    assert waits == [min(60.0 * 2**k, year) for k in range(22)]
+    assert waits[-1] == year
 
 
 @pytest.mark.parametrize("errors", [0, -3])
@@ -147,9 +149,10 @@ def test_backoff_is_never_below_the_interval(errors: int) -> None:
 @pytest.mark.parametrize("errors", [10**6, 2**64, sys.maxsize])
 def test_large_error_counts_do_not_overflow(errors: int) -> None:
     assert wait(after_error(NOW, 900.0, errors, schedule(), random.Random(1))) == 6 * HOUR
-    # Without a cap in reach, the exponent itself stops growing (2**30 s is about 34 years).
-    settings = schedule(max_backoff=1e12, max_interval=1e12)
-    assert wait(after_error(NOW, 1.0, errors, settings, random.Random(1))) == 2.0**30
+    # At the largest caps the config accepts, the wait stays a finite year.
+    year = 365 * 86400.0
+    settings = schedule(max_backoff=year, max_interval=year)
+    assert wait(after_error(NOW, 1.0, errors, settings, random.Random(1))) == year
 
 
 @pytest.mark.parametrize(
