@@ -6,8 +6,10 @@
 stages arrive.) Feeds are polled concurrently on the event loop; parse and dedupe, the
 CPU-heavy part, run in a process pool so that they use every core and never block fetching.
 Store calls run on one dedicated thread: SQLite does its work without the GIL there, beside
-the event loop, and the connection is only ever used from that thread. Each feed's outcome,
-good or bad, is written before the feed is done, and no feed's failure stops another.
+the event loop, and the connection is only ever used from that thread. Writes that arrive
+while a commit is in progress are grouped into the next one (each feed's writes still all or
+nothing). Each feed's outcome, good or bad, is written before the feed is done, and no feed's
+failure stops another.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .store import FeedMeta, Store
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
+WRITE_BATCH = 16  # feeds per shared commit at most: big enough to help, small enough to be quick
 T = TypeVar("T")
 Clock = Callable[[], datetime]
 
@@ -121,11 +124,55 @@ class Pipeline:
         self.clock = clock
         self.rng = rng or random.Random()
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._writes: list[tuple[Callable[[], object], asyncio.Future[object]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def db(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a store call on the store thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._db, lambda: call(*args, **kwargs))
+
+    async def write(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a store write on the store thread, in a commit shared with concurrent writes."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[object] = loop.create_future()
+        self._writes.append((lambda: call(*args, **kwargs), done))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write_queued())
+        return await done  # type: ignore[return-value]
+
+    async def _write_queued(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._writes:
+            batch, self._writes = self._writes[:WRITE_BATCH], self._writes[WRITE_BATCH:]
+            try:
+                outcomes = await loop.run_in_executor(self._db, self._write_batch, batch)
+            except BaseException as exc:  # the commit itself failed: nobody's write stands
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for (_, done), (ok, value) in zip(batch, outcomes, strict=True):
+                if done.done():
+                    continue
+                if ok:
+                    done.set_result(value)
+                else:
+                    done.set_exception(value)  # type: ignore[arg-type]
+
+    def _write_batch(
+        self, batch: list[tuple[Callable[[], object], asyncio.Future[object]]]
+    ) -> list[tuple[bool, object]]:
+        outcomes: list[tuple[bool, object]] = []
+        with self.store.batch():
+            for call, _ in batch:
+                try:
+                    outcomes.append((True, call()))
+                except Exception as exc:
+                    outcomes.append((False, exc))
+        return outcomes
 
     def close(self) -> None:
         """Wait for pending store calls; the store itself belongs to the caller."""
@@ -210,7 +257,7 @@ class Pipeline:
             format=parsed.format,
             ttl=parsed.ttl,
         )
-        saved = await self.db(self.store.save, feed.id, now, next_at, parsed.candidates, meta)
+        saved = await self.write(self.store.save, feed.id, now, next_at, parsed.candidates, meta)
         if saved.new or saved.updated or saved.new_sources:
             log.info(
                 "feed %s: %d entries, %d new, %d updated, %d also seen elsewhere",
@@ -225,7 +272,7 @@ class Pipeline:
             now, feed.interval, self.settings.schedule, self.rng,
             ttl=feed.ttl, max_age=result.max_age,
         )  # fmt: skip
-        await self.db(
+        await self.write(
             self.store.record_unchanged, feed.id, now, next_at, status=result.status,
             etag=result.etag, last_modified=result.last_modified, new_url=result.permanent_url,
         )  # fmt: skip
@@ -239,7 +286,7 @@ class Pipeline:
             now, feed.interval, feed.error_count + 1, self.settings.schedule, self.rng,
             retry_after=retry_after,
         )  # fmt: skip
-        await self.db(
+        await self.write(
             self.store.record_error, feed.id, now, next_at, exc.problem, status=status, gone=gone
         )
         if gone:

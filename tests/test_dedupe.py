@@ -312,3 +312,68 @@ def test_duplicate_guid_shape_keeps_the_first_listed_version() -> None:
         ("id:caw-20250305-0039", "Uzbekistan lifts wheat import duty"),
         ("id:caw-20250304-0101", "Kyrgyz-Tajik border talks to continue"),
     ]
+
+
+# -- the plain-link fast path agrees with courlan --------------------------------------------
+
+
+PLAIN_AND_NOT = [
+    "https://news.example.org/2026/11/28/story-1",
+    "https://news.example.org/a/b/",
+    "https://news.example.org/",
+    "http://127.0.0.1:8181/articles/a000123.html?utm_source=rss&utm_medium=feed",
+    "https://news.example.org/a?fbclid=1&gclid=2",
+    "https://news.example.org/a?utm_source=a&utm_campaign=b&utm_medium=c&mc_cid=1",
+    "https://news.example.org:8443/x",
+    "https://news.example.org/A_B-c~d.html",
+    # Not plain: courlan decides these (the fast path must step aside, not guess).
+    "https://news.example.org/a?id=1",
+    "https://news.example.org:443/x",
+    "https://News.Example.org/x",
+    "https://news.example.org/a/./b",
+    "https://news.example.org/a//b",
+    "https://news.example.org/%7Euser/",
+    "https://xn--80ak6aa92e.com/a",
+    "https://news.example.org",
+]
+
+
+@pytest.mark.parametrize("link", PLAIN_AND_NOT)
+def test_plain_fast_path_gives_courlans_answer(link: str) -> None:
+    from courlan import normalize_url
+
+    from ingester.dedupe import _plain_canonical
+
+    fast = _plain_canonical(link)
+    if fast is not None:
+        assert fast == normalize_url(link, strict=False)
+
+
+def test_plain_fast_path_takes_the_common_shapes() -> None:
+    from ingester.dedupe import _plain_canonical
+
+    taken = [link for link in PLAIN_AND_NOT[:8] if _plain_canonical(link) is not None]
+    assert taken == PLAIN_AND_NOT[:8]
+    assert all(_plain_canonical(link) is None for link in PLAIN_AND_NOT[8:])
+
+
+def test_plain_fast_path_agrees_on_the_bench_corpus() -> None:
+    import re
+
+    from courlan import normalize_url
+
+    from ingester.dedupe import _plain_canonical
+
+    feeds = sorted(Path("/tmp/corpus/feeds").glob("*.xml"))[:40]
+    if not feeds:
+        pytest.skip("bench corpus not generated (see tests/benchmarks)")
+    links = [
+        link.replace("&amp;", "&")
+        for path in feeds
+        for link in re.findall(r"<link>([^<]+)</link>", path.read_text())
+    ]
+    checked = [link for link in links if _plain_canonical(link) is not None]
+    assert checked
+    assert [_plain_canonical(link) for link in checked] == [
+        normalize_url(link, strict=False) for link in checked
+    ]
