@@ -118,3 +118,37 @@ class SaveReport:
     unchanged: int = 0
     new_sources: int = 0  # known article seen through another feed
     article_ids: tuple[int, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What ``extract`` made of an article page (or of the feed's own text, as a fallback).
+
+    ``method`` says which text became the body: "trafilatura" (the page), "trafilatura+feed"
+    (the page, checked or completed with the feed's text), "feed" (the feed's content or
+    summary, because the page failed), or "none" (nothing usable).
+    """
+
+    body: str | None
+    title: str | None
+    author: str | None
+    published: datetime | None
+    lang: str | None  # ISO 639-1 code, detected from the body
+    method: str
+    problem: str | None = None  # why the page itself could not be used, if it could not
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """A keyword or named entity of an article.
+
+    ``text`` is the canonical form (acronyms in capitals, Russian names in the nominative),
+    ``kind`` one of "person", "organisation", "place", "other", ``score`` in (0, 1], higher
+    is more important. ``aliases`` holds the other forms seen (inflections, an acronym's
+    expansion or the acronym of an expansion).
+    """
+
+    text: str
+    kind: str
+    score: float
+    aliases: tuple[str, ...] = ()
