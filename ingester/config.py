@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -99,12 +99,20 @@ class ScheduleSettings(_Section):
     workers: StrictInt = Field(default=0, ge=0, le=64)  # parser processes; 0 = cores - 1
 
 
+class ExtractSettings(_Section):
+    enabled: StrictBool = True
+    max_attempts: StrictInt = Field(default=3, ge=1, le=20)
+    retry: Duration = Field(default=900.0, ge=1, le=7 * 86400.0)  # doubles per failed attempt
+    batch: StrictInt = Field(default=500, ge=1, le=100_000)
+
+
 class FeedSettings(_Section):
     url: StrictStr
     name: StrictStr | None = None
     interval: Duration | None = Field(default=None, ge=1)
     tags: tuple[StrictStr, ...] = ()
     enabled: StrictBool = True
+    extract: StrictBool = True
 
     @field_validator("url")
     @classmethod
@@ -117,6 +125,7 @@ class _File(_Section):
     storage: StorageSettings = StorageSettings()
     fetch: FetchSettings = FetchSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
     feeds: tuple[FeedSettings, ...] = ()
 
 
@@ -129,6 +138,7 @@ class Settings:
     fetch: FetchSettings
     schedule: ScheduleSettings
     feeds: tuple[FeedSpec, ...]
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
     warnings: tuple[str, ...] = ()
 
     def interval_of(self, feed: FeedSpec) -> float:
@@ -165,11 +175,14 @@ def load(path: Path) -> Settings:
 
     base = path.resolve().parent
     feeds: dict[str, FeedSpec] = {}
+    pages = parsed.extract.enabled
     for index, name in enumerate(parsed.opml):
         for spec in read_opml(base / name, key=f"opml[{index}]", shown=shown):
-            feeds.setdefault(spec.url, spec)
+            feeds.setdefault(spec.url, replace(spec, extract=pages))
     for item in parsed.feeds:  # [[feeds]] entries override OPML entries with the same URL
-        feeds[item.url] = FeedSpec(item.url, item.name, item.interval, item.tags, item.enabled)
+        feeds[item.url] = FeedSpec(
+            item.url, item.name, item.interval, item.tags, item.enabled, item.extract and pages
+        )
 
     warnings = []
     schedule = parsed.schedule
@@ -185,6 +198,7 @@ def load(path: Path) -> Settings:
         fetch=parsed.fetch,
         schedule=schedule,
         feeds=tuple(feeds.values()),
+        extract=parsed.extract,
         warnings=tuple(warnings),
     )
 

@@ -29,6 +29,7 @@ class FeedSpec:
     interval: float | None = None  # seconds; None: the global [schedule] interval
     tags: tuple[str, ...] = ()
     enabled: bool = True
+    extract: bool = True  # fetch and extract article pages (and [extract] enabled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,16 @@ class SaveReport:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingArticle:
+    """An article whose page is due to be fetched and extracted."""
+
+    id: int
+    url: str
+    feed_text: str | None  # the feed's content, else its summary: fallback and evidence
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
 class Extraction:
     """What ``extract`` made of an article page (or of the feed's own text, as a fallback).
 
@@ -133,7 +144,7 @@ class Extraction:
     title: str | None
     author: str | None
     published: datetime | None
-    lang: str | None  # ISO 639-1 code, detected from the body
+    lang: str | None  # ISO 639-1 code the page declares (the pipeline detects its own too)
     method: str
     problem: str | None = None  # why the page itself could not be used, if it could not
 

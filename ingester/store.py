@@ -22,7 +22,16 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from .errors import QueryError, StorageError
-from .models import Candidate, DueFeed, FeedSpec, FeedStatus, SaveReport
+from .models import (
+    Candidate,
+    DueFeed,
+    Extraction,
+    FeedSpec,
+    FeedStatus,
+    Keyword,
+    PendingArticle,
+    SaveReport,
+)
 
 PAUSED = (FeedStatus.GONE, FeedStatus.DISABLED, FeedStatus.REMOVED)
 # A poll's outcome never overrides a config change made while it was in flight.
@@ -50,6 +59,17 @@ class FeedRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """Narrows a search: by feed (name or URL), feed tag, language, and date range (UTC)."""
+
+    feed: str | None = None
+    tag: str | None = None
+    lang: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     article_id: int
     url: str | None
@@ -59,6 +79,7 @@ class SearchHit:
     feeds: tuple[str, ...]
     snippet: str
     rank: float
+    lang: str | None = None
 
 
 class Store(Protocol):
@@ -108,10 +129,29 @@ class Store(Protocol):
     def batch(self) -> AbstractContextManager[None]:
         """Group the writes made inside into one commit; each still all-or-nothing."""
 
+    def pending_extractions(self, now: datetime, limit: int) -> list[PendingArticle]:
+        """Articles whose page is due to be fetched and extracted."""
+
+    def save_extraction(
+        self,
+        article_id: int,
+        now: datetime,
+        extraction: Extraction,
+        keywords: Sequence[Keyword],
+        *,
+        lang: str | None,
+        retry_at: datetime | None,
+    ) -> None:
+        """Store an article's body, metadata and keywords (or its failure)."""
+
     def feeds(self) -> list[FeedRow]: ...
 
     def search(
-        self, query: str, limit: int, mark: tuple[str, str] = ("[", "]")
+        self,
+        query: str,
+        limit: int,
+        mark: tuple[str, str] = ("[", "]"),
+        where: SearchFilter = SearchFilter(),
     ) -> list[SearchHit]: ...
 
     def counts(self) -> dict[str, int]: ...
@@ -228,7 +268,60 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m1_initial,)
+def _m2_article_bodies(db: sqlite_utils.Database) -> None:
+    """Article pages: body, page metadata, language, keywords; FTS over the body too."""
+    db.executescript(
+        """
+        ALTER TABLE feeds ADD COLUMN extract INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE articles ADD COLUMN body TEXT;
+        ALTER TABLE articles ADD COLUMN page_title TEXT;
+        ALTER TABLE articles ADD COLUMN page_author TEXT;
+        ALTER TABLE articles ADD COLUMN page_published TEXT;
+        ALTER TABLE articles ADD COLUMN lang TEXT;
+        ALTER TABLE articles ADD COLUMN keywords TEXT;
+        ALTER TABLE articles ADD COLUMN extract_status TEXT NOT NULL DEFAULT 'skipped';
+        ALTER TABLE articles ADD COLUMN extract_method TEXT;
+        ALTER TABLE articles ADD COLUMN extract_attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE articles ADD COLUMN extract_error TEXT;
+        ALTER TABLE articles ADD COLUMN extract_next_at TEXT;
+        ALTER TABLE articles ADD COLUMN extracted_at TEXT;
+        CREATE INDEX articles_extract_due ON articles (extract_status, extract_next_at);
+        CREATE INDEX articles_lang ON articles (lang);
+
+        CREATE TABLE article_keywords (
+            article_id INTEGER NOT NULL REFERENCES articles (id),
+            text TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            score REAL NOT NULL,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (article_id, text)
+        ) WITHOUT ROWID;
+        CREATE INDEX article_keywords_text ON article_keywords (text);
+
+        DROP TRIGGER articles_ad;
+        DROP TRIGGER articles_au;
+        DROP TABLE articles_fts;
+        CREATE VIRTUAL TABLE articles_fts USING fts5 (
+            title, summary, body, keywords,
+            content = 'articles', content_rowid = 'id', tokenize = 'unicode61'
+        );
+        CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, summary, body, keywords)
+            VALUES ('delete', old.id, old.title, old.summary, old.body, old.keywords);
+        END;
+        CREATE TRIGGER articles_au AFTER UPDATE OF title, summary, body, keywords ON articles
+        BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, summary, body, keywords)
+            VALUES ('delete', old.id, old.title, old.summary, old.body, old.keywords);
+            INSERT INTO articles_fts (rowid, title, summary, body, keywords)
+            VALUES (new.id, new.title, new.summary, new.body, new.keywords);
+        END;
+        INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m1_initial, _m2_article_bodies)
 
 
 class SQLiteStore:
@@ -315,7 +408,7 @@ class SQLiteStore:
                 if row is None:
                     self.db.execute(
                         "INSERT INTO feeds (config_url, url, name, tags, interval, status,"
-                        " next_fetch_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        " next_fetch_at, created_at, extract) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [
                             url,
                             url,
@@ -325,6 +418,7 @@ class SQLiteStore:
                             FeedStatus.NEW if spec.enabled else FeedStatus.DISABLED,
                             stamp,
                             stamp,
+                            spec.extract,
                         ],
                     )
                     continue
@@ -339,8 +433,8 @@ class SQLiteStore:
                     next_at = min(next_at, soonest or next_at)
                 self.db.execute(
                     "UPDATE feeds SET name = ?, tags = ?, interval = ?, status = ?,"
-                    " next_fetch_at = ? WHERE id = ?",
-                    [spec.name, tags, interval, status, next_at, feed_id],
+                    " next_fetch_at = ?, extract = ? WHERE id = ?",
+                    [spec.name, tags, interval, status, next_at, spec.extract, feed_id],
                 )
             for url, row in existing.items():
                 if url not in wanted and row[2] != FeedStatus.REMOVED:
@@ -441,13 +535,17 @@ class SQLiteStore:
         execute = self.db.conn.execute
         with self._transaction():
             known = {
-                key: (article_id, old_hash)
-                for key, article_id, old_hash in execute(
-                    "SELECT entry_key, article_id, content_hash FROM article_sources"
+                key: (article_id, old_hash, old_link)
+                for key, article_id, old_hash, old_link in execute(
+                    "SELECT entry_key, article_id, content_hash, link FROM article_sources"
                     " WHERE feed_id = ?",
                     (feed_id,),
                 )
             }
+            extract = bool(
+                execute("SELECT extract FROM feeds WHERE id = ?", (feed_id,)).fetchone()[0]
+            )
+            page_state = "pending" if extract else "skipped"
             by_url = self._articles_by_url([c.url for c in candidates if c.url])
             # The write lock makes this the only writer, so ids from here on are ours to give;
             # that lets new rows go in with one executemany instead of a statement each.
@@ -457,11 +555,13 @@ class SQLiteStore:
             for c in candidates:
                 seen = known.get(c.entry_key)
                 if seen is not None:
-                    article_id, old_hash = seen
+                    article_id, old_hash, old_link = seen
                     if old_hash == c.content_hash:
                         unchanged += 1
                         continue
                     self._update_article(article_id, c, stamp)
+                    if extract and c.url and c.link != old_link:
+                        self._requeue_extraction(article_id)
                     execute(
                         "UPDATE article_sources SET content_hash = ?, link = ?, last_seen = ?"
                         " WHERE feed_id = ? AND entry_key = ?",
@@ -476,7 +576,8 @@ class SQLiteStore:
                     new_sources += 1
                 else:
                     article_id, next_id = next_id, next_id + 1
-                    new_rows.append(self._article_row(article_id, c, stamp))
+                    state = page_state if c.url else "skipped"
+                    new_rows.append((*self._article_row(article_id, c, stamp), state, stamp))
                     if c.url:
                         by_url[c.url] = article_id
                     touched.append(article_id)
@@ -486,12 +587,13 @@ class SQLiteStore:
             if new_rows:
                 self.db.conn.executemany(
                     "INSERT INTO articles (id, url, title, summary, content, author, published,"
-                    " updated, tags, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " updated, tags, first_seen, extract_status, extract_next_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     new_rows,
                 )
                 execute(
-                    "INSERT INTO articles_fts (rowid, title, summary)"
-                    " SELECT id, title, summary FROM articles WHERE id >= ?",
+                    "INSERT INTO articles_fts (rowid, title, summary, body, keywords)"
+                    " SELECT id, title, summary, body, keywords FROM articles WHERE id >= ?",
                     (first_new,),
                 )
             if source_rows:
@@ -532,6 +634,79 @@ class SQLiteStore:
             iso(c.updated), _json_list(c.tags), stamp,
         )  # fmt: skip
 
+    def _requeue_extraction(self, article_id: int) -> None:
+        """The link changed: the page is fetched again (from scratch, attempts reset)."""
+        self.db.conn.execute(
+            "UPDATE articles SET extract_status = 'pending', extract_attempts = 0,"
+            " extract_next_at = NULL, extract_error = NULL WHERE id = ?",
+            (article_id,),
+        )
+
+    # -- article pages -----------------------------------------------------------------------
+
+    def pending_extractions(self, now: datetime, limit: int) -> list[PendingArticle]:
+        """Articles whose page is due to be fetched and extracted, oldest first."""
+        rows = self.db.execute(
+            "SELECT id, url, COALESCE(content, summary), extract_attempts FROM articles"
+            " WHERE extract_status = 'pending' AND url IS NOT NULL"
+            " AND (extract_next_at IS NULL OR extract_next_at <= ?)"
+            " ORDER BY extract_next_at, id LIMIT ?",
+            [iso(now), limit],
+        ).fetchall()
+        return [PendingArticle(*row) for row in rows]
+
+    def save_extraction(
+        self,
+        article_id: int,
+        now: datetime,
+        extraction: Extraction,
+        keywords: Sequence[Keyword],
+        *,
+        lang: str | None,
+        retry_at: datetime | None,
+    ) -> None:
+        """Store what an article's page gave; ``retry_at`` keeps it pending for another try."""
+        words = [k.text for k in keywords] + [a for k in keywords for a in k.aliases]
+        status = "pending" if retry_at is not None else (
+            "done" if extraction.problem is None else "failed"
+        )  # fmt: skip
+        with self._transaction():
+            self.db.conn.execute(
+                "UPDATE articles SET body = ?, page_title = ?, page_author = ?,"
+                " page_published = ?, lang = ?, keywords = ?, extract_method = ?,"
+                " extract_status = ?, extract_error = ?, extract_next_at = ?,"
+                " extract_attempts = extract_attempts + 1, extracted_at = ? WHERE id = ?",
+                (
+                    extraction.body, extraction.title, extraction.author,
+                    iso(extraction.published), lang, " ".join(words) or None,
+                    extraction.method, status, extraction.problem, iso(retry_at), iso(now),
+                    article_id,
+                ),
+            )  # fmt: skip
+            self.db.conn.execute("DELETE FROM article_keywords WHERE article_id = ?", (article_id,))
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO article_keywords (article_id, text, kind, score, aliases)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(article_id, k.text, k.kind, k.score, _json_list(k.aliases)) for k in keywords],
+            )
+
+    def article(self, article_id: int) -> dict[str, Any] | None:
+        """One article with its keywords and sources, for display."""
+        cursor = self.db.execute("SELECT * FROM articles WHERE id = ?", [article_id])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        article = dict(zip([d[0] for d in cursor.description], row, strict=True))
+        article["keywords"] = [
+            {"text": t, "type": k, "score": sc, "aliases": json.loads(al)}
+            for t, k, sc, al in self.db.execute(
+                "SELECT text, kind, score, aliases FROM article_keywords WHERE article_id = ?"
+                " ORDER BY score DESC",
+                [article_id],
+            ).fetchall()
+        ]
+        return article
+
     def _update_article(self, article_id: int, c: Candidate, stamp: str | None) -> None:
         self.db.conn.execute(
             "UPDATE articles SET title = ?, summary = ?, content = ?, author = ?, published = ?,"
@@ -560,22 +735,52 @@ class SQLiteStore:
         ).fetchall()
         return [FeedRow(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), *r[5:]) for r in rows]
 
-    def search(self, query: str, limit: int, mark: tuple[str, str] = ("[", "]")) -> list[SearchHit]:
-        """FTS5 search; ``mark`` brackets the matched words in the snippet."""
+    def search(
+        self,
+        query: str,
+        limit: int,
+        mark: tuple[str, str] = ("[", "]"),
+        where: SearchFilter = SearchFilter(),
+    ) -> list[SearchHit]:
+        """FTS5 search, best first; ``mark`` brackets the matched words in the snippet."""
+        clauses, params = ["articles_fts MATCH ?"], [query]
+        source = (
+            "EXISTS (SELECT 1 FROM article_sources s JOIN feeds f ON f.id = s.feed_id"
+            " WHERE s.article_id = a.id AND {})"
+        )
+        if where.feed:
+            clauses.append(source.format("(f.name = ? OR f.url = ? OR f.config_url = ?)"))
+            params += [where.feed] * 3
+        if where.tag:
+            clauses.append(
+                source.format("EXISTS (SELECT 1 FROM json_each(f.tags) WHERE lower(value) = ?)")
+            )
+            params.append(where.tag.lower())
+        if where.lang:
+            clauses.append("a.lang = ?")
+            params.append(where.lang.lower())
+        if where.since:
+            clauses.append("COALESCE(a.published, a.first_seen) >= ?")
+            params.append(iso(where.since) or "")
+        if where.until:
+            clauses.append("COALESCE(a.published, a.first_seen) <= ?")
+            params.append(iso(where.until) or "")
         sql = (
             "SELECT a.id, a.url, a.title, a.published, a.first_seen,"
             " (SELECT group_concat(COALESCE(f.name, f.url), '\x1f') FROM article_sources s"
             "  JOIN feeds f ON f.id = s.feed_id WHERE s.article_id = a.id),"
-            " snippet(articles_fts, -1, ?, ?, '…', 12), articles_fts.rank"
-            " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
-            " WHERE articles_fts MATCH ? ORDER BY articles_fts.rank LIMIT ?"
+            " snippet(articles_fts, -1, ?, ?, '…', 16), articles_fts.rank, a.lang"
+            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+            f" WHERE {' AND '.join(clauses)} ORDER BY articles_fts.rank LIMIT ?"
         )
         try:
-            rows = self.db.execute(sql, [mark[0], mark[1], query, limit]).fetchall()
+            rows = self.db.execute(sql, [mark[0], mark[1], *params, limit]).fetchall()
         except sqlite3.OperationalError as exc:
             raise QueryError(query, str(exc)) from None
         return [
-            SearchHit(r[0], r[1], r[2], r[3], r[4], tuple((r[5] or "").split("\x1f")), r[6], r[7])
+            SearchHit(
+                r[0], r[1], r[2], r[3], r[4], tuple((r[5] or "").split("\x1f")), r[6], r[7], r[8]
+            )
             for r in rows
         ]
 

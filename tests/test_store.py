@@ -18,12 +18,17 @@ from ingester.store import FeedMeta, SQLiteStore
 FEEDS_COLUMNS = {
     "id", "config_url", "url", "name", "tags", "interval", "status", "etag", "last_modified",
     "body_hash", "title", "link", "format", "ttl", "next_fetch_at", "last_fetch_at",
-    "last_success_at", "last_status", "error_count", "last_error", "created_at",
+    "last_success_at", "last_status", "error_count", "last_error", "created_at", "extract",
 }  # fmt: skip
 ARTICLES_COLUMNS = {
     "id", "url", "title", "summary", "content", "author", "published", "updated", "tags",
     "first_seen", "updated_at", "revision",
+    # migration 2: article pages
+    "body", "page_title", "page_author", "page_published", "lang", "keywords",
+    "extract_status", "extract_method", "extract_attempts", "extract_error", "extract_next_at",
+    "extracted_at",
 }  # fmt: skip
+KEYWORDS_COLUMNS = {"article_id", "text", "kind", "score", "aliases"}
 SOURCES_COLUMNS = {
     "feed_id", "entry_key", "article_id", "link", "content_hash", "first_seen", "last_seen",
 }  # fmt: skip
@@ -105,16 +110,47 @@ def test_migrations_create_the_documented_schema(store: SQLiteStore, db_path: Pa
     assert columns(db_path, "feeds") == FEEDS_COLUMNS
     assert columns(db_path, "articles") == ARTICLES_COLUMNS
     assert columns(db_path, "article_sources") == SOURCES_COLUMNS
+    assert columns(db_path, "article_keywords") == KEYWORDS_COLUMNS
     conn = sqlite3.connect(db_path)
     try:
         fts_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'")
         assert "fts5" in fts_sql.fetchone()[0].lower()
-        assert columns(db_path, "articles_fts") == {"title", "summary"}
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert columns(db_path, "articles_fts") == {"title", "summary", "body", "keywords"}
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         conn.close()
-    assert store.schema_version == 1
+    assert store.schema_version == 2
+
+
+def test_migration_2_keeps_version_1_data_searchable(
+    db_path: Path, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+        old = SQLiteStore(db_path)
+        assert old.schema_version == 1
+        with old.batch():  # rows as version 1 wrote them
+            old.db.execute(
+                "INSERT INTO feeds (config_url, url, interval, created_at) VALUES (?, ?, 900, ?)",
+                [A, A, "2026-11-01T12:00:00Z"],
+            )
+            old.db.execute(
+                "INSERT INTO articles (id, url, title, first_seen) VALUES (1, ?, ?, ?)",
+                ["https://news.example.org/1", "Toqaev speaks", "2026-11-01T12:00:00Z"],
+            )
+            old.db.execute(
+                "INSERT INTO articles_fts (rowid, title, summary) VALUES (1, 'Toqaev speaks', '')"
+            )
+        old.close()
+    new = SQLiteStore(db_path)
+    try:
+        assert new.schema_version == 2
+        assert [h.title for h in new.search("Toqaev", 5)] == ["Toqaev speaks"]
+        # Articles stored before pages existed are not queued for a page fetch.
+        assert new.rows("SELECT extract_status FROM articles") == [("skipped",)]
+    finally:
+        new.close()
 
 
 def test_reopening_does_not_rerun_migrations(
@@ -128,13 +164,15 @@ def test_reopening_does_not_rerun_migrations(
         raise AssertionError("migration 1 ran again on an up-to-date database")
 
     runs: list[int] = []
-    monkeypatch.setattr(store_module, "MIGRATIONS", (must_not_run, lambda db: runs.append(2)))
-    second = SQLiteStore(db_path)  # runs only the new migration 2
+    monkeypatch.setattr(
+        store_module, "MIGRATIONS", (must_not_run, must_not_run, lambda db: runs.append(3))
+    )
+    second = SQLiteStore(db_path)  # runs only the new migration 3
     second.close()
     third = SQLiteStore(db_path)  # runs nothing
     try:
-        assert runs == [2]
-        assert third.schema_version == 2
+        assert runs == [3]
+        assert third.schema_version == 3
         assert third.rows("SELECT config_url FROM feeds") == [(A,)]
     finally:
         third.close()
@@ -152,7 +190,7 @@ def test_failed_migration_leaves_the_version_alone(
     with pytest.raises(StorageError, match="boom"):
         SQLiteStore(db_path)
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(store_module.MIGRATIONS) - 1
 
 
 # -- sync_feeds ----------------------------------------------------------------------------------
