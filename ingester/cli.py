@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from xml.sax.saxutils import quoteattr
@@ -22,11 +23,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__, config
-from .config import Settings
+from .config import FetchSettings, Settings
 from .daemon import Daemon, run_async
-from .errors import ConfigError, IngesterError, QueryError, StorageError
-from .pipeline import FeedOutcome, utc_now
-from .store import SQLiteStore
+from .errors import ConfigError, FetchError, IngesterError, QueryError, StorageError
+from .fetch import Fetcher
+from .models import FetchResult
+from .pipeline import FeedOutcome, analyse, utc_now
+from .store import SearchFilter, SQLiteStore, iso
 
 MARK = ("\x02", "\x03")  # snippet match markers, turned into colour after escaping
 EXIT_FAILURE = 1
@@ -143,15 +146,20 @@ def run(obj: Context, once: bool, every_feed: bool, as_json: bool) -> None:
         return
     if obj.verbose == 0:  # the summary and `feeds list` tell the rest
         logging.getLogger("ingester").setLevel(logging.ERROR)
-    report = _run_once(daemon, every_feed)
+    report, pages = _run_once(daemon, every_feed)
     if as_json:
-        click.echo(json.dumps(asdict(report)))
+        click.echo(json.dumps({**asdict(report), "pages": asdict(pages)}))
     summary = (
         f"{report.feeds} feeds in {report.elapsed:.1f}s: {report.new} new articles, "
         f"{report.updated} updated, {report.new_sources} seen through another feed; "
         f"{report.not_modified} not modified, {report.unchanged} unchanged, {report.errors} failed"
     )
     err.print(summary)
+    if pages.pages:
+        err.print(
+            f"{pages.pages} article pages in {pages.elapsed:.1f}s: {pages.from_page} extracted, "
+            f"{pages.from_feed} kept the feed's text ({pages.retrying} to retry later)"
+        )
     if report.errors:
         err.print("[dim]See `ingester feeds list` for the errors.[/]")
 
@@ -279,8 +287,6 @@ def feeds_list(obj: Context, as_json: bool) -> None:
 def _ago(stamp: str | None, now: Any) -> str:
     if not stamp:
         return "never"
-    from datetime import datetime
-
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     seconds = (moment - now).total_seconds()
     if abs(seconds) < 1:
@@ -374,13 +380,38 @@ def feeds_reset(obj: Context, feed: str) -> None:
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @click.option("-n", "--limit", default=20, show_default=True, help="At most this many results.")
+@click.option("--feed", help="Only articles from this feed (its name or URL).")
+@click.option("--tag", help="Only articles from feeds with this tag.")
+@click.option("--lang", help="Only articles in this language (ISO 639-1 code, e.g. ru).")
+@click.option("--since", help="Published on or after: a date (2026-01-13) or an age (7d, 12h).")
+@click.option("--until", help="Published on or before: a date or an age.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_obj
 @handle_errors
-def search(obj: Context, query: tuple[str, ...], limit: int, as_json: bool) -> None:
-    """Full-text search over stored articles (SQLite FTS5 syntax)."""
+def search(
+    obj: Context,
+    query: tuple[str, ...],
+    limit: int,
+    feed: str | None,
+    tag: str | None,
+    lang: str | None,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+) -> None:
+    """Full-text search over titles, summaries, article bodies and keywords.
+
+    QUERY is SQLite FTS5 syntax: words, "a phrase", AND, OR, NOT, parentheses, prefix*,
+    and column filters such as title:csto or body:kazakhstan.
+    """
+    where = SearchFilter(
+        feed=feed, tag=tag, lang=lang, since=_moment(since, "--since"),
+        until=_moment(until, "--until", end_of_day=True),
+    )  # fmt: skip
     store = obj.store()
-    hits = store.search(" ".join(query), limit, mark=MARK if not as_json else ("[", "]"))
+    hits = store.search(
+        " ".join(query), limit, mark=MARK if not as_json else ("[", "]"), where=where
+    )
     store.close()
     if as_json:
         for hit in hits:
@@ -398,6 +429,107 @@ def search(obj: Context, query: tuple[str, ...], limit: int, as_json: bool) -> N
         feeds_text = escape(", ".join(hit.feeds))
         out.print(f"  [blue]{escape(hit.url or '')}[/]  [dim]{when} · {feeds_text}[/]")
         out.print(f"  {snippet}")
+
+
+# -- extract -----------------------------------------------------------------------------------
+
+
+@cli.command("extract")
+@click.argument("sources", nargs=-1, required=True, metavar="PATH_OR_URL...")
+@click.option("--feed-text", "feed_text_file", type=click.Path(exists=True, dir_okay=False),
+              help="A file with the feed item's text, used as evidence and fallback.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+@handle_errors
+def extract_pages(
+    obj: Context, sources: tuple[str, ...], feed_text_file: str | None, as_json: bool
+) -> None:
+    """Show what the pipeline would store for each page: body, metadata, keywords."""
+    feed_text = Path(feed_text_file).read_text(encoding="utf-8") if feed_text_file else None
+    fetch_settings = obj.settings.fetch if obj.path.exists() else FetchSettings()
+    failed = 0
+    for source in sources:
+        page, content_type, problem = _read_page(source, fetch_settings)
+        if page is None and feed_text is None:
+            failed += 1
+            err.print(f"[red]{escape(source)}: {escape(problem or 'nothing to read')}[/]")
+            continue
+        found = analyse(page, source, feed_text, content_type, problem)
+        record = {
+            "source": source,
+            "title": found.extraction.title,
+            "author": found.extraction.author,
+            "published": iso(found.extraction.published),
+            "lang": found.lang,
+            "method": found.extraction.method,
+            "problem": found.extraction.problem,
+            "body": found.extraction.body,
+            "keywords": [
+                {"text": k.text, "type": k.kind, "score": round(k.score, 4), "aliases": k.aliases}
+                for k in found.keywords
+            ],
+        }
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            _show_extraction(record)
+    if failed:
+        sys.exit(EXIT_FAILURE)
+
+
+def _read_page(source: str, settings: FetchSettings) -> tuple[bytes | None, str | None, str | None]:
+    if not source.startswith(("http://", "https://")):
+        try:
+            return Path(source).read_bytes(), None, None
+        except OSError as exc:
+            return None, None, f"cannot read {source}: {exc.strerror}"
+
+    async def get() -> FetchResult:
+        async with Fetcher(settings) as fetcher:
+            return await fetcher.fetch(source)
+
+    try:
+        result = run_async(get())
+    except FetchError as exc:
+        return None, None, exc.problem
+    return result.body, result.content_type, None
+
+
+def _show_extraction(record: dict[str, Any]) -> None:
+    out.rule(escape(str(record["source"])))
+    out.print(f"[bold]{escape(record['title'] or '(no title)')}[/]")
+    meta = [f"{k}: {record[k]}" for k in ("author", "published", "lang", "method") if record[k]]
+    out.print(f"[dim]{escape(' · '.join(meta))}[/]")
+    if record["problem"]:
+        out.print(f"[yellow]{escape(record['problem'])}[/]")
+    if record["keywords"]:
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for column in ("keyword", "type", "score", "also"):
+            table.add_column(column)
+        for k in record["keywords"]:
+            also = ", ".join(k["aliases"])
+            table.add_row(escape(k["text"]), k["type"], f"{k['score']:.2f}", escape(also))
+        out.print(table)
+    out.print(escape(record["body"] or ""))
+
+
+def _moment(text: str | None, option: str, *, end_of_day: bool = False) -> datetime | None:
+    """A date (2026-01-13, or a full ISO 8601 time) or an age before now (7d, 12h, 90m)."""
+    if text is None:
+        return None
+    try:
+        return utc_now() - timedelta(seconds=config.parse_duration(text))
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"{option} {text!r} is neither a date (2026-01-13) nor an age (7d, 12h)", 2)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+        if end_of_day and len(text.strip()) == 10:
+            moment += timedelta(days=1, seconds=-1)
+    return moment
 
 
 def main() -> None:

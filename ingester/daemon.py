@@ -27,7 +27,7 @@ from .config import Settings
 from .errors import ConfigError
 from .fetch import Fetcher
 from .notify import Notifier, watchdog_interval
-from .pipeline import CycleReport, FeedOutcome, Pipeline, utc_now
+from .pipeline import CycleReport, ExtractReport, FeedOutcome, Pipeline, utc_now
 from .store import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ class Daemon:
         self.notifier = Notifier()
         self._stopping = asyncio.Event()
         self._cycle: asyncio.Task[CycleReport] | None = None
+        self._pages: asyncio.Task[ExtractReport] | None = None
         self._signals = 0
         self._closing: asyncio.Task[None] | None = None
 
@@ -103,7 +104,9 @@ class Daemon:
         on_done: Callable[[FeedOutcome], None] | None = None,
         *,
         every_feed: bool = False,
-    ) -> CycleReport:
+        extract_pages: bool = True,
+    ) -> tuple[CycleReport, ExtractReport]:
+        """Poll what is due, then extract the article pages that became due, and return."""
         store = SQLiteStore(self.settings.storage_path)
         self._install_signals()
         try:
@@ -120,7 +123,18 @@ class Daemon:
                                 stopping=self._stopping, on_start=on_start, on_done=on_done
                             )
                         )
-                        return await self._cycle
+                        report = await self._cycle
+                        pages = ExtractReport()
+                        while extract_pages and not self._stopping.is_set():
+                            batch = await pipeline.run_extractions(stopping=self._stopping)
+                            if not batch.pages:
+                                break
+                            pages.pages += batch.pages
+                            pages.from_page += batch.from_page
+                            pages.from_feed += batch.from_feed
+                            pages.retrying += batch.retrying
+                            pages.elapsed += batch.elapsed
+                        return report, pages
                     finally:
                         pipeline.close()
         finally:
@@ -139,7 +153,13 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self._reload(pipeline)))
 
         def tick() -> None:
-            if self._stopping.is_set() or (self._cycle is not None and not self._cycle.done()):
+            if self._stopping.is_set():
+                return
+            if self.settings.extract.enabled and (self._pages is None or self._pages.done()):
+                # Pages have their own cycle, so that a slow page never delays a feed poll.
+                self._pages = loop.create_task(pipeline.run_extractions(stopping=self._stopping))
+                self._pages.add_done_callback(self._pages_done)
+            if self._cycle is not None and not self._cycle.done():
                 return  # cycles never overlap; what is due now is picked up next tick
             if pipeline.fetcher.settings != self.settings.fetch:  # changed by a reload
                 old, pipeline.fetcher = pipeline.fetcher, Fetcher(self.settings.fetch)
@@ -175,16 +195,30 @@ class Daemon:
         log.info("stopped")
 
     async def _finish_cycle(self) -> None:
-        cycle = self._cycle
-        if cycle is None or cycle.done():
+        running = {t for t in (self._cycle, self._pages) if t is not None and not t.done()}
+        if not running:
             return
-        done, _ = await asyncio.wait({cycle}, timeout=self.stop_grace)
-        if not done:
-            log.warning(
-                "in-flight polls did not finish in %gs; they will run again", self.stop_grace
-            )
-            cycle.cancel()
-            await asyncio.gather(cycle, return_exceptions=True)
+        _, late = await asyncio.wait(running, timeout=self.stop_grace)
+        if late:
+            log.warning("in-flight work did not finish in %gs; it will run again", self.stop_grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    def _pages_done(self, task: asyncio.Task[ExtractReport]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("page extraction ended by an unexpected error", exc_info=error)
+            return
+        report = task.result()
+        if report.pages:
+            log.info(
+                "pages: %d in %.1fs: %d extracted, %d from the feed's text (%d to retry)",
+                report.pages, report.elapsed, report.from_page, report.from_feed,
+                report.retrying,
+            )  # fmt: skip
 
     def _cycle_done(self, task: asyncio.Task[CycleReport]) -> None:
         if task.cancelled():

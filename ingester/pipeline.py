@@ -1,10 +1,14 @@
 """The one place that knows the order of the stages.
 
-    store.due_feeds -> fetch -> parse -> dedupe -> store.save
+    store.due_feeds         -> fetch -> parse -> dedupe -> store.save
+    store.pending_extractions -> fetch -> extract -> keywords -> store.save_extraction
 
-(extract -> keywords after dedupe, and match -> alert after save, join this line as those
-stages arrive.) Feeds are polled concurrently on the event loop; parse and dedupe, the
-CPU-heavy part, run in a process pool so that they use every core and never block fetching.
+Entries are stored as soon as their feed is parsed; their article pages are fetched and
+extracted after, from a queue kept in the database (``extract_status``), so a slow page never
+holds back a feed, a restart resumes where it stopped, and failed pages are retried a bounded
+number of times (match -> alert will follow save_extraction). Feeds and pages are fetched
+concurrently on the event loop; parse, dedupe, extract and keywords, the CPU-heavy part, run
+in a process pool so that they use the other cores and never block fetching.
 Store calls run on one dedicated thread: SQLite does its work without the GIL there, beside
 the event loop, and the connection is only ever used from that thread. Writes that arrive
 while a commit is in progress are grouped into the next one (each feed's writes still all or
@@ -21,20 +25,29 @@ import random
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import ParamSpec, TypeVar
 
-from . import dedupe, parse, schedule
+from . import dedupe, extract, keywords, parse, schedule
 from .config import Settings
 from .errors import FeedError, FetchError, StorageError
 from .fetch import Fetcher
-from .models import Candidate, DueFeed, FetchResult, SaveReport
+from .models import (
+    Candidate,
+    DueFeed,
+    Extraction,
+    FetchResult,
+    Keyword,
+    PendingArticle,
+    SaveReport,
+)
 from .store import FeedMeta, Store
 
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
+PERMANENT_PAGE_ERRORS = frozenset({401, 404, 410, 451})  # no point asking for these again
 WRITE_BATCH = 16  # feeds per shared commit at most: big enough to help, small enough to be quick
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -61,6 +74,40 @@ def digest(body: bytes, base_url: str) -> Digest:
     feed = parse.parse(body, base_url=base_url)
     candidates = dedupe.prepare(feed.entries)
     return Digest(feed.format, feed.title, feed.link, feed.ttl, feed.parser, candidates)
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the worker process makes of an article page."""
+
+    extraction: Extraction
+    lang: str | None
+    keywords: tuple[Keyword, ...]
+
+
+def analyse(
+    page: bytes | None,
+    url: str,
+    feed_text: str | None,
+    content_type: str | None,
+    fetch_problem: str | None,
+) -> Analysis:
+    """extract -> keywords for one article. Runs in a worker process: pure, picklable."""
+    found = extract.extract(page, url=url, feed_text=feed_text, content_type=content_type)
+    if fetch_problem is not None:
+        found = replace(found, problem=f"page not fetched: {fetch_problem}")
+    lang = keywords.detect_language(found.body or feed_text or "") or found.lang
+    terms = keywords.keywords(found.title, found.body or feed_text, lang)
+    return Analysis(found, lang, terms)
+
+
+@dataclass(slots=True)
+class ExtractReport:
+    pages: int = 0
+    from_page: int = 0  # the body came from the article page
+    from_feed: int = 0  # the page failed; the feed's text stands in
+    retrying: int = 0
+    elapsed: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +260,76 @@ class Pipeline:
                 task.cancel()
         report.elapsed = time.monotonic() - started
         return report
+
+    async def run_extractions(
+        self,
+        *,
+        stopping: asyncio.Event | None = None,
+        limit: int | None = None,
+    ) -> ExtractReport:
+        """Fetch and extract the article pages that are due; return what happened."""
+        started = time.monotonic()
+        size = limit if limit is not None else self.settings.extract.batch
+        pending = await self.db(self.store.pending_extractions, self.clock(), size)
+        report = ExtractReport()
+        if not pending:
+            return report
+        gate = asyncio.Semaphore(self.settings.fetch.concurrency)
+
+        async def one(article: PendingArticle) -> None:
+            async with gate:
+                if stopping is not None and stopping.is_set():
+                    return  # still pending in the database: done after the restart
+                await self.extract_article(article, report)
+
+        tasks = [asyncio.create_task(one(article)) for article in pending]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+        report.elapsed = time.monotonic() - started
+        return report
+
+    async def extract_article(self, article: PendingArticle, report: ExtractReport) -> None:
+        """fetch -> extract -> keywords -> save_extraction for one article page."""
+        page = content_type = fetch_problem = None
+        transient = False
+        try:
+            result = await self.fetcher.fetch(article.url)
+            page, content_type = result.body, result.content_type
+        except FetchError as exc:
+            fetch_problem = exc.problem
+            transient = exc.status not in PERMANENT_PAGE_ERRORS
+        loop = asyncio.get_running_loop()
+        try:
+            found = await loop.run_in_executor(
+                self.executor, analyse, page, article.url, article.feed_text, content_type,
+                fetch_problem,
+            )  # fmt: skip
+        except Exception as exc:
+            log.exception("internal error while extracting %s", article.url)
+            problem = f"internal error: {exc!r}"
+            found = Analysis(Extraction(None, None, None, None, None, "none", problem), None, ())
+        now = self.clock()
+        retry_at = None
+        attempts = article.attempts + 1
+        # A page that could not be fetched is tried again later; one that was fetched but is a
+        # paywall, a consent page or not HTML would only give the same answer again.
+        if transient and attempts < self.settings.extract.max_attempts:
+            wait = self.settings.extract.retry * 2 ** (attempts - 1)
+            retry_at = now + timedelta(seconds=wait)
+        await self.write(
+            self.store.save_extraction, article.id, now, found.extraction, found.keywords,
+            lang=found.lang, retry_at=retry_at,
+        )  # fmt: skip
+        report.pages += 1
+        if found.extraction.problem is None:
+            report.from_page += 1
+        else:
+            report.from_feed += 1
+            report.retrying += retry_at is not None
+            log.info("page %s: %s", article.url, found.extraction.problem)
 
     async def poll(self, feed: DueFeed) -> FeedOutcome:
         """fetch -> parse -> dedupe -> save for one feed; failures are recorded on the feed."""

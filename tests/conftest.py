@@ -79,12 +79,15 @@ def make_config(tmp_path: Path) -> Callable[..., Path]:
         fetch: str = "",
         schedule: str = 'interval = "1s"\njitter = "0s"',
         name: str = "ingester.toml",
+        extract: bool = False,
     ) -> Path:
+        """Article pages are not fetched unless ``extract``: most tests are about feeds."""
         feed_tables = "".join(f'\n[[feeds]]\nurl = "{url}"\n' for url in feeds)
         text = (
             f'{extra}\n[storage]\npath = "{tmp_path / "ingester.db"}"\n'
             f'[fetch]\nallow_private_networks = true\ntimeout = "5s"\n{fetch}\n'
-            f"[schedule]\n{schedule}\nworkers = 1\n{feed_tables}"
+            f"[schedule]\n{schedule}\nworkers = 1\n"
+            f"[extract]\nenabled = {'true' if extract else 'false'}\n{feed_tables}"
         )
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")

@@ -48,7 +48,8 @@ def feed_config(
     return (
         f"{extra}\n{storage_table}"
         '[fetch]\nallow_private_networks = true\ntimeout = "5s"\n'
-        f'[schedule]\ninterval = "{interval}"\njitter = "0s"\nworkers = 1\n{feeds}'
+        f'[schedule]\ninterval = "{interval}"\njitter = "0s"\nworkers = 1\n'
+        f"[extract]\nenabled = false\n{feeds}"
     )
 
 

@@ -69,6 +69,7 @@ def write_config(
         f'{extra}\n[storage]\npath = "{db or path.parent / "ingester.db"}"\n'
         f'[fetch]\nallow_private_networks = true\ntimeout = "{timeout}"\n'
         f'[schedule]\ninterval = "{interval}"\njitter = "0s"\ntick = "0.2s"\nworkers = 1\n'
+        "[extract]\nenabled = false\n"  # these tests are about feeds, not article pages
         f"{feeds}",
         encoding="utf-8",
     )
