@@ -173,7 +173,7 @@ def long_article(articles: list[Article], lang: str, repeat: int) -> float:
 
 def cold_cache(articles: list[Article]) -> float:
     """The worst case for Russian: every word form new to the process's pymorphy3 cache."""
-    from ingester import keywords as module
+    from ingester.keywords import russian as module
 
     russian = [a for a in articles if a.lang == "ru"]
     total = 0.0
