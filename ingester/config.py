@@ -96,7 +96,7 @@ class ScheduleSettings(_Section):
     max_backoff: Duration = Field(default=6 * 3600.0, ge=1, le=365 * 86400.0)
     max_interval: Duration = Field(default=86400.0, ge=1, le=365 * 86400.0)
     tick: Duration = Field(default=1.0, gt=0, le=60)
-    workers: StrictInt = Field(default=0, ge=0, le=64)  # parser processes; 0 = cores - 1
+    workers: StrictInt = Field(default=0, ge=0, le=64)  # worker processes; 0 = one per core
 
 
 class ExtractSettings(_Section):

@@ -51,9 +51,10 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
 
 
 def make_executor(settings: Settings) -> ProcessPoolExecutor:
-    # The main process (fetching, the store) keeps one core busy itself; more parser processes
-    # than the remaining cores only make them take turns (measured: 1 worker beat 2 on 2 cores).
-    workers = settings.schedule.workers or max(1, (os.cpu_count() or 2) - 1)
+    # One per core: page extraction and keywords (about 17 ms a page) keep them all busy. For
+    # feeds alone one process fewer does as well (the main process fetches and stores), but
+    # costs the page queue half its speed.
+    workers = settings.schedule.workers or os.cpu_count() or 1
     # forkserver: workers start clean, not as copies of a process holding threads and sockets.
     context = multiprocessing.get_context("forkserver")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)

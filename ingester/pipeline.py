@@ -23,7 +23,7 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -239,25 +239,14 @@ class Pipeline:
         if on_start:
             on_start(len(feeds))
         report = CycleReport()
-        if not feeds:
-            return report
-        gate = asyncio.Semaphore(self.settings.fetch.concurrency)
 
         async def one(feed: DueFeed) -> None:
-            async with gate:
-                if stopping is not None and stopping.is_set():
-                    return  # not started: it stays due and runs after the restart
-                outcome = await self.poll(feed)
+            outcome = await self.poll(feed)
             report.add(outcome)
             if on_done:
                 on_done(outcome)
 
-        tasks = [asyncio.create_task(one(feed)) for feed in feeds]
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            for task in tasks:
-                task.cancel()
+        await self._each(feeds, one, stopping)
         report.elapsed = time.monotonic() - started
         return report
 
@@ -272,24 +261,38 @@ class Pipeline:
         size = limit if limit is not None else self.settings.extract.batch
         pending = await self.db(self.store.pending_extractions, self.clock(), size)
         report = ExtractReport()
-        if not pending:
-            return report
-        gate = asyncio.Semaphore(self.settings.fetch.concurrency)
 
         async def one(article: PendingArticle) -> None:
-            async with gate:
-                if stopping is not None and stopping.is_set():
-                    return  # still pending in the database: done after the restart
-                await self.extract_article(article, report)
+            await self.extract_article(article, report)
 
-        tasks = [asyncio.create_task(one(article)) for article in pending]
+        await self._each(pending, one, stopping)
+        report.elapsed = time.monotonic() - started
+        return report
+
+    async def _each(
+        self,
+        items: Sequence[T],
+        work: Callable[[T], Awaitable[None]],
+        stopping: asyncio.Event | None,
+    ) -> None:
+        """Run ``work`` on every item, ``fetch.concurrency`` at a time.
+
+        Once ``stopping`` is set, items not yet started are left alone: their state in the
+        database says they are still due, so they run after the restart.
+        """
+        gate = asyncio.Semaphore(self.settings.fetch.concurrency)
+
+        async def one(item: T) -> None:
+            async with gate:
+                if stopping is None or not stopping.is_set():
+                    await work(item)
+
+        tasks = [asyncio.create_task(one(item)) for item in items]
         try:
             await asyncio.gather(*tasks)
         finally:
             for task in tasks:
                 task.cancel()
-        report.elapsed = time.monotonic() - started
-        return report
 
     async def extract_article(self, article: PendingArticle, report: ExtractReport) -> None:
         """fetch -> extract -> keywords -> save_extraction for one article page."""
