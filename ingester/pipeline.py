@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import ParamSpec, TypeVar
 
-from . import dedupe, extract, keywords, parse, schedule
+from . import dedupe, parse, schedule
 from .config import Settings
 from .errors import FeedError, FetchError, StorageError
 from .fetch import Fetcher
@@ -93,6 +93,10 @@ def analyse(
     fetch_problem: str | None,
 ) -> Analysis:
     """extract -> keywords for one article. Runs in a worker process: pure, picklable."""
+    # Imported here, not at the top: trafilatura and the language models cost a worker about
+    # 60 MB, which a worker that only ever parses feeds (extraction off) should not carry.
+    from . import extract, keywords
+
     found = extract.extract(page, url=url, feed_text=feed_text, content_type=content_type)
     if fetch_problem is not None:
         found = replace(found, problem=f"page not fetched: {fetch_problem}")
