@@ -56,7 +56,9 @@ def make_executor(settings: Settings) -> ProcessPoolExecutor:
     # costs the page queue half its speed.
     workers = settings.schedule.workers or os.cpu_count() or 1
     # forkserver: workers start clean, not as copies of a process holding threads and sockets.
+    # The server imports the pipeline once; workers forked from it share those pages.
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ingester.pipeline"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 

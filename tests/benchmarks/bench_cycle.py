@@ -67,37 +67,45 @@ def ensure_nginx(corpus: Path) -> bool:
     sys.exit("nginx did not come up on 127.0.0.1:8181")
 
 
-def tree_rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in KiB."""
-    total = 0
+def tree_memory_kib(pid: int) -> tuple[int, int]:
+    """RSS and PSS of a process and all its descendants, in KiB.
+
+    RSS counts pages that forked workers share with each other once per process; PSS splits
+    them between the sharers, so its sum is the memory the tree really uses.
+    """
+    rss = pss = 0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            with open(f"/proc/{current}/status") as fh:
+            with open(f"/proc/{current}/smaps_rollup") as fh:
                 for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
             with open(f"/proc/{current}/task/{current}/children") as fh:
                 pending.extend(int(c) for c in fh.read().split())
-        except (FileNotFoundError, ProcessLookupError):
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return total
+    return rss, pss
 
 
-def run_cycle(config: Path, *extra: str) -> tuple[dict[str, object], float, int, int]:
-    """Run `ingester run --once --json`; return report, wall seconds, peak tree and main RSS."""
+def run_cycle(config: Path, *extra: str) -> tuple[dict[str, object], float, tuple[int, int], int]:
+    """Run `ingester run --once --json`: report, wall seconds, peak tree (RSS, PSS), main RSS."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ingester", "--config", str(config), "run", "--once", "--json",
          *extra],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
-    peaks = {"tree": 0, "main": 0}
+    peaks = {"rss": 0, "pss": 0, "main": 0}
 
     def sample() -> None:
         while proc.poll() is None:
-            peaks["tree"] = max(peaks["tree"], tree_rss_kib(proc.pid))
+            rss, pss = tree_memory_kib(proc.pid)
+            peaks["rss"] = max(peaks["rss"], rss)
+            peaks["pss"] = max(peaks["pss"], pss)
             peaks["main"] = max(peaks["main"], main_peak_kib(proc.pid))
             time.sleep(0.02)
 
@@ -108,7 +116,8 @@ def run_cycle(config: Path, *extra: str) -> tuple[dict[str, object], float, int,
     sampler.join()
     if proc.returncode != 0:
         sys.exit(f"ingester exited {proc.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), wall, peaks["tree"], peaks["main"]
+    report = json.loads(out.strip().splitlines()[-1])
+    return report, wall, (peaks["rss"], peaks["pss"]), peaks["main"]
 
 
 def main_peak_kib(pid: int) -> int:
@@ -187,8 +196,11 @@ def main() -> None:
             f"({entries} entries, cycle {cold_s:.2f}s; {wall_s:.2f}s with process start)"
         )
         print(f"feed-ingester warm: {feeds / warm_s:8.1f} feeds/s (all 304, cycle {warm_s:.2f}s)")
-        print(f"peak RSS: {max(trees) / 1024:.0f} MB all processes, "
-              f"{max(mains) / 1024:.0f} MB main process")  # fmt: skip
+        print(
+            f"peak memory: {max(t[1] for t in trees) / 1024:.0f} MB all processes (PSS; RSS"
+            f" summed over processes {max(t[0] for t in trees) / 1024:.0f} MB),"
+            f" {max(mains) / 1024:.0f} MB main process (RSS)"
+        )
         if args.skip_peers:
             return
         feeds_txt = str(args.corpus / "feeds.txt")
