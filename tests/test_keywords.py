@@ -20,6 +20,9 @@ from ingester.models import Keyword
 
 DATA = Path(__file__).parent / "data" / "keywords"
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_1febc651565cf0ad.txt"
+# The seed article lives in the workplace's shared/ folder beside the checkout (CI has it too);
+# it is not copied into the repository.
+needs_seed = pytest.mark.skipif(not SEED.exists(), reason=f"seed article not found at {SEED}")
 KINDS = {"person", "organisation", "place", "other"}
 RECALL_FLOOR = 0.85
 
@@ -71,6 +74,7 @@ def test_empty_or_wordless_text_gives_nothing(
     assert keywords(title, body, lang) == ()
 
 
+@needs_seed
 def test_same_input_same_output() -> None:
     text = SEED.read_text(encoding="utf-8")
     assert keywords(None, text, "en") == keywords(None, text, "en")
@@ -388,6 +392,7 @@ def test_keywords_detect_the_language_when_not_given() -> None:
 # -- real articles ----------------------------------------------------------------------------
 
 
+@needs_seed
 def test_seed_article_key_entities_in_top_15() -> None:
     found = keywords(None, SEED.read_text(encoding="utf-8"), "en")[:15]
     csto = find(found, "CSTO")
