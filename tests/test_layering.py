@@ -16,9 +16,11 @@ import ingester
 
 PACKAGE = Path(ingester.__file__).parent
 
-STAGES = frozenset({"fetch", "parse", "dedupe", "extract", "keywords", "schedule", "store"})
+STAGES = frozenset(
+    {"fetch", "parse", "dedupe", "extract", "keywords", "match", "schedule", "store"}
+)
 STAGE_MAY_IMPORT = frozenset({"models", "errors", "config"})
-PURE_STAGES = frozenset({"dedupe", "schedule", "parse", "extract", "keywords"})
+PURE_STAGES = frozenset({"dedupe", "schedule", "parse", "extract", "keywords", "match"})
 IO_LIBRARIES = frozenset(
     {"httpx", "aiohttp", "sqlite3", "sqlite_utils", "socket", "requests", "urllib3", "smtplib"}
 )
