@@ -356,7 +356,7 @@ class Pipeline:
             feed.url, etag=feed.etag, last_modified=feed.last_modified
         )
         now = self.clock()
-        if result.body is None:
+        if result.body is None:  # 304 Not Modified
             await self._unchanged(feed, result, now)
             log.debug("304 not modified: %s", feed.url)
             return FeedOutcome(feed.id, feed.url, "not_modified")

@@ -690,23 +690,6 @@ class SQLiteStore:
                 [(article_id, k.text, k.kind, k.score, _json_list(k.aliases)) for k in keywords],
             )
 
-    def article(self, article_id: int) -> dict[str, Any] | None:
-        """One article with its keywords and sources, for display."""
-        cursor = self.db.execute("SELECT * FROM articles WHERE id = ?", [article_id])
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        article = dict(zip([d[0] for d in cursor.description], row, strict=True))
-        article["keywords"] = [
-            {"text": t, "type": k, "score": sc, "aliases": json.loads(al)}
-            for t, k, sc, al in self.db.execute(
-                "SELECT text, kind, score, aliases FROM article_keywords WHERE article_id = ?"
-                " ORDER BY score DESC",
-                [article_id],
-            ).fetchall()
-        ]
-        return article
-
     def _update_article(self, article_id: int, c: Candidate, stamp: str | None) -> None:
         self.db.conn.execute(
             "UPDATE articles SET title = ?, summary = ?, content = ?, author = ?, published = ?,"
