@@ -1,8 +1,9 @@
 """Turns the TOML config file into a validated, frozen ``Settings`` object.
 
-The config is the source of truth for feeds (and later watches and notifiers); the database holds
-state only. This module reads files (the TOML and the OPML files it names) and nothing else: it
-does not touch the network or the database.
+The config is the source of truth for feeds, watches and notifiers; the database holds state
+only. This module reads files (the TOML, the OPML files it names and secret files) and the
+environment (secrets), and nothing else: it does not touch the network or the database.
+Watch queries are parsed and compiled here, so a bad query stops the daemon before it starts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -30,8 +31,9 @@ from pydantic import (
     field_validator,
 )
 
-from .errors import ConfigError
-from .models import FeedSpec
+from .errors import ConfigError, QueryError
+from .match import AliasSet, compile_query
+from .models import FeedSpec, WatchPolicy
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,92 @@ class ExtractSettings(_Section):
     batch: StrictInt = Field(default=500, ge=1, le=100_000)
 
 
+class AlertSettings(_Section):
+    """How the outbox retries: waits double from ``retry`` up to ``max_retry``, with jitter."""
+
+    max_attempts: StrictInt = Field(default=10, ge=1, le=1000)
+    retry: Duration = Field(default=30.0, gt=0, le=86400.0)
+    max_retry: Duration = Field(default=3600.0, gt=0, le=7 * 86400.0)
+    concurrency: StrictInt = Field(default=4, ge=1, le=100)  # sends in flight per notifier
+
+
+def check_http_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an absolute http:// or https:// URL")
+    return url.strip()
+
+
+class WebhookSettings(_Section):
+    type: Literal["webhook"]
+    url: StrictStr
+    format: Literal["json", "slack", "discord"] = "json"
+    secret_env: StrictStr | None = None  # the variable that holds the whsec_... secret
+    secret_file: StrictStr | None = None  # or a file (e.g. a systemd credential) that does
+    timeout: Duration = Field(default=10.0, gt=0, le=300)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_http_url(value)
+
+
+class EmailSettings(_Section):
+    type: Literal["email"]
+    host: StrictStr
+    port: StrictInt | None = Field(default=None, ge=1, le=65535)  # default by tls: 465/587/25
+    tls: Literal["implicit", "starttls", "none"] = "starttls"
+    username_env: StrictStr | None = None
+    username_file: StrictStr | None = None
+    password_env: StrictStr | None = None
+    password_file: StrictStr | None = None
+    sender: StrictStr = Field(alias="from")
+    to: tuple[StrictStr, ...] = Field(min_length=1)
+    timeout: Duration = Field(default=30.0, gt=0, le=300)
+
+    @property
+    def smtp_port(self) -> int:
+        return self.port or {"implicit": 465, "starttls": 587, "none": 25}[self.tls]
+
+
+NotifierSettings = Annotated[WebhookSettings | EmailSettings, Field(discriminator="type")]
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(.+)$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_rate(value: object) -> tuple[int, float]:
+    """``"10/1h"`` (or ``"10/h"``): at most 10 alerts in any hour, as (10, 3600.0)."""
+    if not isinstance(value, str) or not (m := _RATE.match(value)):
+        raise ValueError(f"{value!r} is not a rate; write it like 10/1h or 50/1d")
+    window = m.group(2).strip()
+    seconds = parse_duration(window if window[:1].isdigit() else f"1{window}")
+    if int(m.group(1)) < 1 or seconds <= 0:
+        raise ValueError("a rate needs at least 1 alert in a window longer than 0s")
+    return int(m.group(1)), seconds
+
+
+def parse_clock(value: str) -> str:
+    if not _CLOCK.match(value):
+        raise ValueError(f"{value!r} is not a time of day; write it like 08:00 (UTC)")
+    return value
+
+
+class WatchSettings(_Section):
+    name: StrictStr = Field(min_length=1)
+    query: StrictStr
+    notify: tuple[StrictStr, ...] = ()
+    feeds: tuple[StrictStr, ...] = ()  # scope: feed names or URLs
+    tags: tuple[StrictStr, ...] = ()  # scope: feed or entry tags
+    mode: Literal["instant", "digest"] = "instant"
+    digest_every: Duration = Field(default=3600.0, ge=60, le=7 * 86400.0)
+    digest_at: tuple[Annotated[StrictStr, BeforeValidator(parse_clock)], ...] = ()
+    rate_limit: Annotated[tuple[int, float], BeforeValidator(parse_rate)] | None = None
+
+    @property
+    def policy(self) -> WatchPolicy:
+        return WatchPolicy(self.name, self.notify, self.mode, self.rate_limit)
+
+
 class FeedSettings(_Section):
     url: StrictStr
     name: StrictStr | None = None
@@ -127,6 +215,10 @@ class _File(_Section):
     schedule: ScheduleSettings = ScheduleSettings()
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     feeds: tuple[FeedSettings, ...] = ()
+    alerts: AlertSettings = AlertSettings()
+    notifiers: dict[StrictStr, NotifierSettings] = {}
+    watches: tuple[WatchSettings, ...] = ()
+    aliases: dict[StrictStr, tuple[StrictStr, ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +232,13 @@ class Settings:
     feeds: tuple[FeedSpec, ...]
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     warnings: tuple[str, ...] = ()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    notifiers: dict[str, WebhookSettings | EmailSettings] = field(default_factory=dict)
+    watches: tuple[WatchSettings, ...] = ()
+    aliases: AliasSet = field(default_factory=AliasSet.starter)
+
+    def watch(self, name: str) -> WatchSettings | None:
+        return next((w for w in self.watches if w.name == name), None)
 
     def interval_of(self, feed: FeedSpec) -> float:
         return feed.interval if feed.interval is not None else self.schedule.interval
@@ -192,6 +291,13 @@ def load(path: Path) -> Settings:
         if spec.interval is not None and spec.interval < SHORT_INTERVAL:
             warnings.append(f"feed {spec.url}: interval {spec.interval:g}s is below 5 minutes")
 
+    aliases = _aliases(parsed, shown)
+    _check_watches(parsed, aliases, shown)
+    warnings.extend(
+        f"watch {w.name!r} has no notify list: its matches are recorded, not sent"
+        for w in parsed.watches
+        if not w.notify
+    )
     return Settings(
         source=path.resolve(),
         storage_path=(base / parsed.storage.path).resolve(),
@@ -200,7 +306,72 @@ def load(path: Path) -> Settings:
         feeds=tuple(feeds.values()),
         extract=parsed.extract,
         warnings=tuple(warnings),
+        alerts=parsed.alerts,
+        notifiers=dict(parsed.notifiers),
+        watches=parsed.watches,
+        aliases=aliases,
     )
+
+
+def _aliases(parsed: _File, shown: str) -> AliasSet:
+    try:
+        return AliasSet.starter().extend(parsed.aliases) if parsed.aliases else AliasSet.starter()
+    except ValueError as exc:
+        raise ConfigError(shown, str(exc), key="aliases") from None
+
+
+def _check_watches(parsed: _File, aliases: AliasSet, shown: str) -> None:
+    """Every watch has its own name, a query that compiles and notifiers that exist."""
+    seen: set[str] = set()
+    for index, watch in enumerate(parsed.watches):
+        key = f"watches[{index}]"
+        if watch.name in seen:
+            raise ConfigError(shown, f"a second watch named {watch.name!r}", key=f"{key}.name")
+        seen.add(watch.name)
+        try:
+            compile_query(watch.query, aliases)
+        except QueryError as exc:
+            raise ConfigError(shown, f"bad query: {exc.problem}", key=f"{key}.query") from None
+        for name in watch.notify:
+            if name not in parsed.notifiers:
+                known = ", ".join(sorted(parsed.notifiers)) or "none is configured"
+                problem = f"no notifier named {name!r} (known: {known})"
+                raise ConfigError(shown, problem, key=f"{key}.notify")
+
+
+def secret(env: str | None, file: str | None, settings: Settings, key: str) -> str | None:
+    """A secret from the variable named ``env`` or the file ``file`` (relative to the config).
+
+    Raises ``ConfigError`` when one is named but missing or empty; never shows the value.
+    """
+    shown = str(settings.source)
+    if env is not None:
+        value = os.environ.get(env)
+        if not value:
+            problem = f"environment variable {env} is not set (or empty)"
+            raise ConfigError(shown, problem, key=f"{key}_env")
+        return value.strip()
+    if file is not None:
+        path = settings.source.parent / os.path.expandvars(file)
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(shown, f"cannot read {path}: {exc}", key=f"{key}_file") from None
+        if not value:
+            raise ConfigError(shown, f"{path} is empty", key=f"{key}_file")
+        return value
+    return None
+
+
+def check_secrets(settings: Settings) -> None:
+    """Raise ``ConfigError`` if a secret a notifier names cannot be read."""
+    for name, notifier in settings.notifiers.items():
+        key = f"notifiers.{name}"
+        if isinstance(notifier, WebhookSettings):
+            secret(notifier.secret_env, notifier.secret_file, settings, f"{key}.secret")
+        else:
+            secret(notifier.username_env, notifier.username_file, settings, f"{key}.username")
+            secret(notifier.password_env, notifier.password_file, settings, f"{key}.password")
 
 
 def read_opml(path: Path, *, key: str, shown: str) -> list[FeedSpec]:
@@ -258,5 +429,9 @@ def _describe(error: Any) -> str:
         return "unknown key (check the spelling; see the README for the keys)"
     if kind == "missing":
         return "required key is missing"
+    if kind in ("union_tag_not_found", "union_tag_invalid"):
+        return 'type must be "webhook" or "email"'
+    if kind == "literal_error":
+        return f"must be {error['ctx']['expected']}, not {error['input']!r}"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")

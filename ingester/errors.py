@@ -36,11 +36,27 @@ class StorageError(IngesterError):
 
 
 class AlertError(IngesterError):
-    """A notifier failed to deliver an alert."""
+    """A notifier failed to deliver an alert.
 
-    def __init__(self, channel: str, problem: str, *, permanent: bool = False) -> None:
+    ``permanent``: sending the same alert again will not help. ``gone``: the route itself is
+    gone (a webhook answered 410), so the notifier is disabled until its config changes or
+    its alerts are retried by hand. ``retry_after``: the receiver asked for that many seconds.
+    """
+
+    def __init__(
+        self,
+        channel: str,
+        problem: str,
+        *,
+        permanent: bool = False,
+        gone: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         self.channel = channel
-        self.permanent = permanent
+        self.problem = problem
+        self.permanent = permanent or gone
+        self.gone = gone
+        self.retry_after = retry_after
         super().__init__(f"{channel}: {problem}")
 
 

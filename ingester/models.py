@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal, NamedTuple
 
 
 class FeedStatus(StrEnum):
@@ -163,3 +164,114 @@ class Keyword:
     kind: str
     score: float
     aliases: tuple[str, ...] = ()
+
+
+# -- watches and alerts ----------------------------------------------------------------------
+
+
+class Hit(NamedTuple):
+    """Why a query matched: ``term`` (as the query wrote it) found in ``field`` as ``text``.
+
+    ``entity`` is the entity the term named, if any; ``snippet`` the words around the match
+    (for feed, tag and keyword: the value that matched). A named tuple rather than a frozen
+    dataclass: a matcher makes a hundred per article, at a quarter of the cost.
+    """
+
+    term: str
+    field: str
+    text: str
+    snippet: str
+    entity: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.term} in {self.field}"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchTarget:
+    """A new or updated article as the match stage sees it, with its feeds' names and tags."""
+
+    id: int
+    title: str
+    body: str
+    feeds: tuple[str, ...]  # names (else URLs) of the feeds that carried it
+    feed_urls: tuple[str, ...]
+    tags: tuple[str, ...]  # the feeds' tags and the entry's own
+    lang: str | None
+    keywords: tuple[str, ...]  # keyword texts and their aliases
+    first_seen: datetime | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A watch matched an article, and why."""
+
+    watch: str
+    article_id: int
+    hits: tuple[Hit, ...]
+
+
+WatchMode = Literal["instant", "digest"]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchPolicy:
+    """What becomes of a watch's matches: where they go, when, and how many an hour at most.
+
+    ``rate_limit`` is (alerts, seconds): instant alerts beyond it in any such window wait for
+    the watch's next digest instead of being dropped.
+    """
+
+    name: str
+    notify: tuple[str, ...]
+    mode: WatchMode = "instant"
+    rate_limit: tuple[int, float] | None = None
+
+
+AlertEvent = Literal["alert.created", "story.updated"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertArticle:
+    """One matched article as an alert shows it.
+
+    ``matched`` holds (term, field) pairs, such as ("CSTO", "title"), in the order found;
+    ``source_feeds`` names the feeds that carried the article.
+    """
+
+    title: str
+    url: str
+    source_feeds: tuple[str, ...] = ()
+    published: datetime | None = None
+    keywords: tuple[str, ...] = ()
+    matched: tuple[tuple[str, str], ...] = ()
+    snippet: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """What a watch has to say: one article (instant mode) or several (a digest).
+
+    ``id`` is stable across retries: it is the webhook-id (the receiver's idempotency key) and
+    the seed of the e-mail Message-ID, so a resend is recognisable as the same alert.
+    ``thread_of`` names an earlier alert (its id, or a Message-ID in angle brackets) that this
+    one follows up, as "story.updated" does.
+    """
+
+    id: str
+    watch: str
+    event: AlertEvent
+    articles: tuple[AlertArticle, ...]
+    created: datetime
+    thread_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """An alert row that is due to be sent through one notifier."""
+
+    row: int  # alerts.id
+    notifier: str
+    attempts: int  # made so far
+    alert: Alert

@@ -27,6 +27,13 @@ ARTICLES_COLUMNS = {
     "body", "page_title", "page_author", "page_published", "lang", "keywords",
     "extract_status", "extract_method", "extract_attempts", "extract_error", "extract_next_at",
     "extracted_at",
+    # migration 3: watches
+    "match_status",
+}  # fmt: skip
+MATCHES_COLUMNS = {"id", "watch", "article_id", "matched_at", "hits", "state"}
+ALERTS_COLUMNS = {
+    "id", "key", "watch", "notifier", "kind", "event", "status", "attempts", "next_attempt_at",
+    "last_error", "created_at", "sent_at", "thread_of",
 }  # fmt: skip
 KEYWORDS_COLUMNS = {"article_id", "text", "kind", "score", "aliases"}
 SOURCES_COLUMNS = {
@@ -111,16 +118,22 @@ def test_migrations_create_the_documented_schema(store: SQLiteStore, db_path: Pa
     assert columns(db_path, "articles") == ARTICLES_COLUMNS
     assert columns(db_path, "article_sources") == SOURCES_COLUMNS
     assert columns(db_path, "article_keywords") == KEYWORDS_COLUMNS
+    assert columns(db_path, "matches") == MATCHES_COLUMNS
+    assert columns(db_path, "alerts") == ALERTS_COLUMNS
+    assert columns(db_path, "alert_matches") == {"alert_id", "match_id"}
+    assert columns(db_path, "notifiers") == {
+        "name", "status", "fingerprint", "last_error", "changed_at",
+    }  # fmt: skip
     conn = sqlite3.connect(db_path)
     try:
         fts_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'")
         assert "fts5" in fts_sql.fetchone()[0].lower()
         assert columns(db_path, "articles_fts") == {"title", "summary", "body", "keywords"}
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         conn.close()
-    assert store.schema_version == 2
+    assert store.schema_version == 3
 
 
 def test_migration_2_keeps_version_1_data_searchable(
@@ -145,10 +158,13 @@ def test_migration_2_keeps_version_1_data_searchable(
         old.close()
     new = SQLiteStore(db_path)
     try:
-        assert new.schema_version == 2
+        assert new.schema_version == len(store_module.MIGRATIONS)
         assert [h.title for h in new.search("Toqaev", 5)] == ["Toqaev speaks"]
-        # Articles stored before pages existed are not queued for a page fetch.
-        assert new.rows("SELECT extract_status FROM articles") == [("skipped",)]
+        # Articles stored before pages existed are not queued for a page fetch, and those
+        # stored before watches existed do not alert on the whole archive.
+        assert new.rows("SELECT extract_status, match_status FROM articles") == [
+            ("skipped", "done")
+        ]
     finally:
         new.close()
 
@@ -165,14 +181,16 @@ def test_reopening_does_not_rerun_migrations(
 
     runs: list[int] = []
     monkeypatch.setattr(
-        store_module, "MIGRATIONS", (must_not_run, must_not_run, lambda db: runs.append(3))
+        store_module,
+        "MIGRATIONS",
+        (must_not_run, must_not_run, must_not_run, lambda db: runs.append(4)),
     )
-    second = SQLiteStore(db_path)  # runs only the new migration 3
+    second = SQLiteStore(db_path)  # runs only the new migration 4
     second.close()
     third = SQLiteStore(db_path)  # runs nothing
     try:
-        assert runs == [3]
-        assert third.schema_version == 3
+        assert runs == [4]
+        assert third.schema_version == 4
         assert third.rows("SELECT config_url FROM feeds") == [(A,)]
     finally:
         third.close()

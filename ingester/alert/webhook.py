@@ -26,6 +26,7 @@ import logging
 import ssl
 import time
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Literal, Self, get_args
 
@@ -158,7 +159,7 @@ class WebhookNotifier:
         request = self.request(alert)
         try:
             async with asyncio.timeout(self.timeout):
-                status, problem = await self._post(request)
+                status, problem, retry_after = await self._post(request)
         except (TimeoutError, httpx.TimeoutException):
             raise AlertError(
                 self.name, f"no answer from {self.where} within {self.timeout:g}s"
@@ -168,16 +169,20 @@ class WebhookNotifier:
             raise AlertError(self.name, f"cannot reach {self.where}: {reason}") from None
         if problem is not None:
             permanent = status not in TEMPORARY and status < 500
-            raise AlertError(self.name, problem, permanent=permanent)
+            raise AlertError(
+                self.name, problem, permanent=permanent, gone=status == 410,
+                retry_after=retry_after,
+            )  # fmt: skip
         log.debug("webhook %s: alert %s delivered to %s", self.name, alert.id, self.where)
 
-    async def _post(self, request: httpx.Request) -> tuple[int, str | None]:
-        """The status and, unless it is 2xx, a description of the refusal."""
+    async def _post(self, request: httpx.Request) -> tuple[int, str | None, float | None]:
+        """The status and, unless it is 2xx, a description of the refusal and Retry-After."""
+        wait = None
         response = await self._transport.handle_async_request(request)
         try:
             status = response.status_code
             if 200 <= status < 300:
-                return status, None
+                return status, None, None
             detail = await _start_of(response)
         finally:
             await response.aclose()
@@ -189,12 +194,27 @@ class WebhookNotifier:
         retry_after = response.headers.get("retry-after")
         if retry_after:
             problem += f" (Retry-After {shorten(one_line(retry_after), 40)})"
+            wait = retry_after_seconds(retry_after, self._clock())
         if detail:
             problem += f": {detail}"
-        return status, problem
+        return status, problem, wait
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._url, self.where)
+
+
+def retry_after_seconds(value: str, now: float) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP-date (RFC 9110, 10.2.3)."""
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, moment.timestamp() - now)
 
 
 async def _start_of(response: httpx.Response) -> str:

@@ -56,9 +56,10 @@ around it ("CSTO in title; Kazakhstan in body", Kazakhstan found as "Казах�
 
 from __future__ import annotations
 
+from ..models import Hit
 from .aliases import AliasSet, Entity
 from .compiler import CompiledQuery, compile_query, match
-from .document import Document, Hit, keyword_texts
+from .document import Document, keyword_texts
 from .matcher import Matcher
 from .query import And, Node, Not, Or, Query, Term, parse_query
 

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..models import Hit
 from .aliases import AliasSet, Entity
-from .document import CODES, TEXT_FIELDS, Document, Hit, prepare
+from .document import CODES, TEXT_FIELDS, Document, prepare
 from .finder import Finder, Search
 from .forms import KEY_LENGTH, fold, term_pattern, whole_words
 from .query import Node, Not, Or, Query, Term, parse_query

@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
 from ..models import Keyword
 from .forms import KEY_LENGTH, WORD, fold
@@ -45,24 +44,6 @@ class Document:
 def keyword_texts(keywords: Iterable[Keyword]) -> tuple[str, ...]:
     """Every text and alias of the keywords, for ``Document.keywords``."""
     return tuple(text for keyword in keywords for text in (keyword.text, *keyword.aliases))
-
-
-class Hit(NamedTuple):
-    """Why a query matched: ``term`` (as the query wrote it) found in ``field`` as ``text``.
-
-    ``entity`` is the entity the term named, if any; ``snippet`` the words around the match
-    (for feed, tag and keyword: the value that matched). A named tuple rather than a frozen
-    dataclass: a matcher makes a hundred per article, at a quarter of the cost.
-    """
-
-    term: str
-    field: str
-    text: str
-    snippet: str
-    entity: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.term} in {self.field}"
 
 
 class Text:

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .document import JOIN, Hit, Prepared, Text
+from ..models import Hit
+from .document import JOIN, Prepared, Text
 
 if TYPE_CHECKING:
     from .compiler import Pattern

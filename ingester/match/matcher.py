@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..models import Hit
 from .aliases import AliasSet
 from .compiler import CompiledQuery, Pattern, PatternTable, most_selective
-from .document import CODES, Document, Hit, Prepared, prepare
+from .document import CODES, Document, Prepared, prepare
 from .finder import Finder
 from .query import Query, parse_query
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,17 +21,25 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from .errors import QueryError, StorageError
-from .models import (
+from ..errors import QueryError, StorageError
+from ..models import (
     Candidate,
     DueFeed,
     Extraction,
     FeedSpec,
     FeedStatus,
     Keyword,
+    Match,
+    MatchTarget,
+    OutboxEntry,
     PendingArticle,
     SaveReport,
+    WatchPolicy,
 )
+from .outbox import AlertRow as AlertRow
+from .outbox import MatchReport, OutboxTables
+from .outbox import WatchStats as WatchStats
+from .schema import MIGRATIONS
 
 PAUSED = (FeedStatus.GONE, FeedStatus.DISABLED, FeedStatus.REMOVED)
 # A poll's outcome never overrides a config change made while it was in flight.
@@ -144,6 +152,41 @@ class Store(Protocol):
     ) -> None:
         """Store an article's body, metadata and keywords (or its failure)."""
 
+    def pending_matches(self, limit: int) -> list[MatchTarget]:
+        """New and updated articles that are ready to be matched against the watches."""
+
+    def save_matches(
+        self,
+        now: datetime,
+        article_ids: Sequence[int],
+        matches: Sequence[Match],
+        policies: Mapping[str, WatchPolicy],
+    ) -> MatchReport:
+        """Record matches with their outbox rows, and mark the articles matched, at once."""
+
+    def queued_watches(self) -> dict[str, datetime]:
+        """Watches with matches waiting for a digest, and the oldest such match's time."""
+
+    def make_digest(self, policy: WatchPolicy, now: datetime) -> int:
+        """Turn a watch's queued matches into one alert per notifier."""
+
+    def due_alerts(self, now: datetime | None, limit: int) -> list[OutboxEntry]:
+        """Pending alerts due to be sent (all pending ones if ``now`` is None)."""
+
+    def alert_sent(self, row: int, now: datetime) -> None: ...
+
+    def alert_failed(
+        self, row: int, now: datetime, problem: str, retry_at: datetime | None
+    ) -> None: ...
+
+    def hold_alert(self, row: int, problem: str) -> None: ...
+
+    def gone_notifiers(self) -> dict[str, tuple[str, str | None]]: ...
+
+    def notifier_gone(self, name: str, fingerprint: str, problem: str, now: datetime) -> None: ...
+
+    def notifier_back(self, name: str) -> None: ...
+
     def feeds(self) -> list[FeedRow]: ...
 
     def search(
@@ -185,146 +228,7 @@ def _json_list(values: Sequence[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False) if values else "[]"
 
 
-Migration = Callable[[sqlite_utils.Database], None]
-
-
-def _m1_initial(db: sqlite_utils.Database) -> None:
-    db.executescript(
-        """
-        CREATE TABLE feeds (
-            id INTEGER PRIMARY KEY,
-            config_url TEXT NOT NULL UNIQUE,
-            url TEXT NOT NULL,
-            name TEXT,
-            tags TEXT NOT NULL DEFAULT '[]',
-            interval REAL NOT NULL,
-            status TEXT NOT NULL DEFAULT 'new',
-            etag TEXT,
-            last_modified TEXT,
-            body_hash TEXT,
-            title TEXT,
-            link TEXT,
-            format TEXT,
-            ttl REAL,
-            next_fetch_at TEXT,
-            last_fetch_at TEXT,
-            last_success_at TEXT,
-            last_status INTEGER,
-            error_count INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT,
-            created_at TEXT NOT NULL
-        );
-        CREATE INDEX feeds_due ON feeds (status, next_fetch_at);
-
-        CREATE TABLE articles (
-            id INTEGER PRIMARY KEY,
-            url TEXT UNIQUE,
-            title TEXT,
-            summary TEXT,
-            content TEXT,
-            author TEXT,
-            published TEXT,
-            updated TEXT,
-            tags TEXT NOT NULL DEFAULT '[]',
-            first_seen TEXT NOT NULL,
-            updated_at TEXT,
-            revision INTEGER NOT NULL DEFAULT 1
-        );
-        CREATE INDEX articles_first_seen ON articles (first_seen);
-        CREATE INDEX articles_published ON articles (published);
-
-        CREATE TABLE article_sources (
-            feed_id INTEGER NOT NULL REFERENCES feeds (id),
-            entry_key TEXT NOT NULL,
-            article_id INTEGER NOT NULL REFERENCES articles (id),
-            link TEXT,
-            content_hash TEXT NOT NULL,
-            first_seen TEXT NOT NULL,
-            last_seen TEXT NOT NULL,
-            PRIMARY KEY (feed_id, entry_key)
-        ) WITHOUT ROWID;
-        CREATE INDEX article_sources_article ON article_sources (article_id);
-        """
-    )
-    # An external-content FTS5 index (Datasette recognises it). Updates and deletes keep it in
-    # step through triggers; inserts are indexed in bulk by ``save`` in the same transaction,
-    # which costs a third less than a trigger per row.
-    db.executescript(
-        """
-        CREATE VIRTUAL TABLE articles_fts USING fts5 (
-            title, summary, content = 'articles', content_rowid = 'id', tokenize = 'unicode61'
-        );
-        CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
-            INSERT INTO articles_fts (articles_fts, rowid, title, summary)
-            VALUES ('delete', old.id, old.title, old.summary);
-        END;
-        CREATE TRIGGER articles_au AFTER UPDATE ON articles BEGIN
-            INSERT INTO articles_fts (articles_fts, rowid, title, summary)
-            VALUES ('delete', old.id, old.title, old.summary);
-            INSERT INTO articles_fts (rowid, title, summary)
-            VALUES (new.id, new.title, new.summary);
-        END;
-        """
-    )
-
-
-def _m2_article_bodies(db: sqlite_utils.Database) -> None:
-    """Article pages: body, page metadata, language, keywords; FTS over the body too."""
-    db.executescript(
-        """
-        ALTER TABLE feeds ADD COLUMN extract INTEGER NOT NULL DEFAULT 1;
-        ALTER TABLE articles ADD COLUMN body TEXT;
-        ALTER TABLE articles ADD COLUMN page_title TEXT;
-        ALTER TABLE articles ADD COLUMN page_author TEXT;
-        ALTER TABLE articles ADD COLUMN page_published TEXT;
-        ALTER TABLE articles ADD COLUMN lang TEXT;
-        ALTER TABLE articles ADD COLUMN keywords TEXT;
-        ALTER TABLE articles ADD COLUMN extract_status TEXT NOT NULL DEFAULT 'skipped';
-        ALTER TABLE articles ADD COLUMN extract_method TEXT;
-        ALTER TABLE articles ADD COLUMN extract_attempts INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE articles ADD COLUMN extract_error TEXT;
-        ALTER TABLE articles ADD COLUMN extract_next_at TEXT;
-        ALTER TABLE articles ADD COLUMN extracted_at TEXT;
-        CREATE INDEX articles_extract_due ON articles (extract_status, extract_next_at);
-        CREATE INDEX articles_lang ON articles (lang);
-
-        CREATE TABLE article_keywords (
-            article_id INTEGER NOT NULL REFERENCES articles (id),
-            text TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            score REAL NOT NULL,
-            aliases TEXT NOT NULL DEFAULT '[]',
-            PRIMARY KEY (article_id, text)
-        ) WITHOUT ROWID;
-        CREATE INDEX article_keywords_text ON article_keywords (text);
-
-        DROP TRIGGER articles_ad;
-        DROP TRIGGER articles_au;
-        DROP TABLE articles_fts;
-        CREATE VIRTUAL TABLE articles_fts USING fts5 (
-            title, summary, body, keywords,
-            content = 'articles', content_rowid = 'id', tokenize = 'unicode61'
-        );
-        CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
-            INSERT INTO articles_fts (articles_fts, rowid, title, summary, body, keywords)
-            VALUES ('delete', old.id, old.title, old.summary, old.body, old.keywords);
-        END;
-        CREATE TRIGGER articles_au AFTER UPDATE OF title, summary, body, keywords ON articles
-        BEGIN
-            INSERT INTO articles_fts (articles_fts, rowid, title, summary, body, keywords)
-            VALUES ('delete', old.id, old.title, old.summary, old.body, old.keywords);
-            INSERT INTO articles_fts (rowid, title, summary, body, keywords)
-            VALUES (new.id, new.title, new.summary, new.body, new.keywords);
-        END;
-        INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
-        """
-    )
-
-
-MIGRATIONS: tuple[Migration, ...] = (_m1_initial, _m2_article_bodies)
-
-
-class SQLiteStore:
+class SQLiteStore(OutboxTables):
     """``Store`` on a SQLite file in WAL mode."""
 
     def __init__(self, path: Path | str) -> None:
@@ -574,6 +478,10 @@ class SQLiteStore:
                 if existing is not None:
                     article_id = existing
                     new_sources += 1
+                    # A new source can bring the article into a watch's feed or tag scope.
+                    execute(
+                        "UPDATE articles SET match_status = 'pending' WHERE id = ?", (article_id,)
+                    )
                 else:
                     article_id, next_id = next_id, next_id + 1
                     state = page_state if c.url else "skipped"
@@ -587,8 +495,8 @@ class SQLiteStore:
             if new_rows:
                 self.db.conn.executemany(
                     "INSERT INTO articles (id, url, title, summary, content, author, published,"
-                    " updated, tags, first_seen, extract_status, extract_next_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " updated, tags, first_seen, extract_status, extract_next_at, match_status)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
                     new_rows,
                 )
                 execute(
@@ -675,7 +583,8 @@ class SQLiteStore:
                 "UPDATE articles SET body = ?, page_title = ?, page_author = ?,"
                 " page_published = ?, lang = ?, keywords = ?, extract_method = ?,"
                 " extract_status = ?, extract_error = ?, extract_next_at = ?,"
-                " extract_attempts = extract_attempts + 1, extracted_at = ? WHERE id = ?",
+                " extract_attempts = extract_attempts + 1, extracted_at = ?,"
+                " match_status = 'pending' WHERE id = ?",
                 (
                     extraction.body, extraction.title, extraction.author,
                     iso(extraction.published), lang, " ".join(words) or None,
@@ -693,7 +602,8 @@ class SQLiteStore:
     def _update_article(self, article_id: int, c: Candidate, stamp: str | None) -> None:
         self.db.conn.execute(
             "UPDATE articles SET title = ?, summary = ?, content = ?, author = ?, published = ?,"
-            " updated = ?, tags = ?, updated_at = ?, revision = revision + 1 WHERE id = ?",
+            " updated = ?, tags = ?, updated_at = ?, revision = revision + 1,"
+            " match_status = 'pending' WHERE id = ?",
             (
                 c.title,
                 c.summary,
