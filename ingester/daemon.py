@@ -1,7 +1,9 @@
 """The service: lifecycle, the scheduler tick, signals and systemd notifications.
 
-A short APScheduler tick asks the store which feeds are due and starts a cycle unless one is
-still running, so cycles never overlap and a restart loses nothing: the schedule lives in the
+A short APScheduler tick starts, each unless it is still running, a feed cycle (the feeds
+that are due), a page cycle (article pages to extract), a match cycle (articles to match
+against the watches, digests that are due) and a send cycle (the outbox). They never overlap
+themselves and a restart loses nothing: the schedule, the queues and the outbox live in the
 database. SIGTERM/SIGINT stop gracefully (in-flight polls get ``stop_grace`` seconds to
 commit, unstarted ones stay due), a second signal exits at once, SIGHUP reloads the config.
 The daemon never forks into the background; systemd supervises it.
@@ -17,6 +19,7 @@ import signal
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -24,11 +27,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from . import config
 from .config import Settings
+from .deliver import DeliveryReport, Sender, build_notifiers
 from .errors import ConfigError
 from .fetch import Fetcher
 from .notify import Notifier, watchdog_interval
 from .pipeline import CycleReport, ExtractReport, FeedOutcome, Pipeline, utc_now
-from .store import SQLiteStore
+from .store import MatchReport, SQLiteStore
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +91,23 @@ class ParserPool(Executor):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+@dataclass(slots=True)
+class OnceReport:
+    """What ``run --once`` did."""
+
+    cycle: CycleReport = field(default_factory=CycleReport)
+    pages: ExtractReport = field(default_factory=ExtractReport)
+    matches: MatchReport = field(default_factory=MatchReport)
+    digested: int = 0
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+
+async def check_notifiers(settings: Settings) -> None:
+    """Build every notifier once (secrets read, URLs and formats checked); ``ConfigError``."""
+    for notifier in build_notifiers(settings).values():
+        await notifier.aclose()
+
+
 class Daemon:
     def __init__(self, config_path: Path, settings: Settings, *, stop_grace: float = STOP_GRACE):
         self.config_path = config_path
@@ -96,6 +117,8 @@ class Daemon:
         self._stopping = asyncio.Event()
         self._cycle: asyncio.Task[CycleReport] | None = None
         self._pages: asyncio.Task[ExtractReport] | None = None
+        self._matching: asyncio.Task[None] | None = None
+        self._sending: asyncio.Task[DeliveryReport] | None = None
         self._signals = 0
         self._closing: asyncio.Task[None] | None = None
 
@@ -108,10 +131,13 @@ class Daemon:
         *,
         every_feed: bool = False,
         extract_pages: bool = True,
-    ) -> tuple[CycleReport, ExtractReport]:
-        """Poll what is due, then extract the article pages that became due, and return."""
+    ) -> OnceReport:
+        """Poll what is due, extract the pages that became due, match, and send every pending
+        alert once (whatever its retry time); then return."""
+        await check_notifiers(self.settings)
         store = SQLiteStore(self.settings.storage_path)
         self._install_signals()
+        result = OnceReport()
         try:
             now = utc_now()
             store.sync_feeds(self.settings.feeds, self.settings.schedule.interval, now)
@@ -120,14 +146,15 @@ class Daemon:
             with ParserPool(self.settings) as executor:
                 async with Fetcher(self.settings.fetch) as fetcher:
                     pipeline = Pipeline(self.settings, store, fetcher, executor)
+                    sender = Sender(pipeline)
                     try:
                         self._cycle = asyncio.create_task(
                             pipeline.run_due(
                                 stopping=self._stopping, on_start=on_start, on_done=on_done
                             )
                         )
-                        report = await self._cycle
-                        pages = ExtractReport()
+                        result.cycle = await self._cycle
+                        pages = result.pages
                         while extract_pages and not self._stopping.is_set():
                             batch = await pipeline.run_extractions(stopping=self._stopping)
                             if not batch.pages:
@@ -137,8 +164,14 @@ class Daemon:
                             pages.from_feed += batch.from_feed
                             pages.retrying += batch.retrying
                             pages.elapsed += batch.elapsed
-                        return report, pages
+                        result.matches = await pipeline.run_matches()
+                        result.digested = await pipeline.run_digests()
+                        result.delivery = await sender.deliver_due(
+                            everything=True, stopping=self._stopping
+                        )
+                        return result
                     finally:
+                        await sender.aclose()
                         pipeline.close()
         finally:
             store.close()
@@ -147,11 +180,13 @@ class Daemon:
 
     async def serve(self) -> None:
         loop = asyncio.get_running_loop()
+        await check_notifiers(self.settings)
         store = SQLiteStore(self.settings.storage_path)
         store.sync_feeds(self.settings.feeds, self.settings.schedule.interval, utc_now())
         counts = store.counts()
         executor = ParserPool(self.settings)
         pipeline = Pipeline(self.settings, store, Fetcher(self.settings.fetch), executor)
+        sender = Sender(pipeline)
         self._install_signals()
         loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self._reload(pipeline)))
 
@@ -162,12 +197,19 @@ class Daemon:
                 # Pages have their own cycle, so that a slow page never delays a feed poll.
                 self._pages = loop.create_task(pipeline.run_extractions(stopping=self._stopping))
                 self._pages.add_done_callback(self._pages_done)
-            if self._cycle is not None and not self._cycle.done():
-                return  # cycles never overlap; what is due now is picked up next tick
-            if pipeline.fetcher.settings != self.settings.fetch:  # changed by a reload
+            if pipeline.fetcher.settings != self.settings.fetch and (
+                self._cycle is None or self._cycle.done()
+            ):  # changed by a reload
                 old, pipeline.fetcher = pipeline.fetcher, Fetcher(self.settings.fetch)
                 self._closing = loop.create_task(old.aclose())
             pipeline.settings = self.settings
+            if self._matching is None or self._matching.done():
+                self._matching = loop.create_task(self._match(pipeline))
+            if self._sending is None or self._sending.done():
+                self._sending = loop.create_task(sender.deliver_due(stopping=self._stopping))
+                self._sending.add_done_callback(self._sending_done)
+            if self._cycle is not None and not self._cycle.done():
+                return  # cycles never overlap; what is due now is picked up next tick
             self._cycle = loop.create_task(pipeline.run_due(stopping=self._stopping))
             self._cycle.add_done_callback(self._cycle_done)
 
@@ -191,6 +233,7 @@ class Daemon:
             await self._finish_cycle()
         finally:
             watchdog.cancel()
+            await sender.aclose()
             await pipeline.fetcher.aclose()
             pipeline.close()
             executor.shutdown(wait=False, cancel_futures=True)
@@ -198,7 +241,8 @@ class Daemon:
         log.info("stopped")
 
     async def _finish_cycle(self) -> None:
-        running = {t for t in (self._cycle, self._pages) if t is not None and not t.done()}
+        tasks = (self._cycle, self._pages, self._matching, self._sending)
+        running = {t for t in tasks if t is not None and not t.done()}
         if not running:
             return
         _, late = await asyncio.wait(running, timeout=self.stop_grace)
@@ -207,6 +251,27 @@ class Daemon:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+
+    async def _match(self, pipeline: Pipeline) -> None:
+        try:
+            report = await pipeline.run_matches()
+            if report.matches:
+                log.info(
+                    "matches: %d articles, %d new matches, %d alerts to send, %d for digests",
+                    report.articles, report.matches, report.alerts, report.queued,
+                )  # fmt: skip
+            await pipeline.run_digests()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("matching ended by an unexpected error; it runs again next tick")
+
+    def _sending_done(self, task: asyncio.Task[DeliveryReport]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("sending ended by an unexpected error", exc_info=error)
 
     def _pages_done(self, task: asyncio.Task[ExtractReport]) -> None:
         if task.cancelled():
@@ -270,11 +335,20 @@ class Daemon:
             log.error("reload rejected, keeping the running config: %s", exc)
             self.notifier.ready("reload rejected; running on the previous config")
             return
+        try:
+            await check_notifiers(new)
+        except ConfigError as exc:
+            log.error("reload rejected, keeping the running config: %s", exc)
+            self.notifier.ready("reload rejected; running on the previous config")
+            return
         if new.storage_path != self.settings.storage_path:
             log.warning("[storage] path changed; that takes a restart, still using the old one")
         await pipeline.db(pipeline.store.sync_feeds, new.feeds, new.schedule.interval, utc_now())
         self.settings = new
         for warning in new.warnings:
             log.warning("config: %s", warning)
-        log.info("config reloaded from %s: %d feeds", self.config_path, len(new.feeds))
+        log.info(
+            "config reloaded from %s: %d feeds, %d watches, %d notifiers",
+            self.config_path, len(new.feeds), len(new.watches), len(new.notifiers),
+        )  # fmt: skip
         self.notifier.ready(f"reloaded; polling {len(new.feeds)} feeds")

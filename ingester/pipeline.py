@@ -1,14 +1,20 @@
 """The one place that knows the order of the stages.
 
-    store.due_feeds         -> fetch -> parse -> dedupe -> store.save
+    store.due_feeds           -> fetch -> parse -> dedupe -> store.save
     store.pending_extractions -> fetch -> extract -> keywords -> store.save_extraction
+    store.pending_matches     -> match -> store.save_matches (matches + outbox rows)
+    store.queued_watches      -> store.make_digest (digest watches, rate-limited excess)
+
+(The outbox's rows are sent by ``deliver``.)
 
 Entries are stored as soon as their feed is parsed; their article pages are fetched and
 extracted after, from a queue kept in the database (``extract_status``), so a slow page never
 holds back a feed, a restart resumes where it stopped, and failed pages are retried a bounded
-number of times (match -> alert will follow save_extraction). Feeds and pages are fetched
-concurrently on the event loop; parse, dedupe, extract and keywords, the CPU-heavy part, run
-in a process pool so that they use the other cores and never block fetching.
+number of times. New and updated articles are then matched against the watches, once their
+page has been tried, and each match's alerts are written in the transaction that records it.
+Feeds and pages are fetched concurrently on the event loop; parse, dedupe, extract and
+keywords, the CPU-heavy part, run in a process pool so that they use the other cores and never
+block fetching.
 Store calls run on one dedicated thread: SQLite does its work without the GIL there, beside
 the event loop, and the connection is only ever used from that thread. Writes that arrive
 while a commit is in progress are grouped into the next one (each feed's writes still all or
@@ -30,19 +36,22 @@ from datetime import UTC, datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 from . import dedupe, parse, schedule
-from .config import Settings
+from .config import Settings, WatchSettings
 from .errors import FeedError, FetchError, StorageError
 from .fetch import Fetcher
+from .match import Document, Matcher
 from .models import (
     Candidate,
     DueFeed,
     Extraction,
     FetchResult,
     Keyword,
+    Match,
+    MatchTarget,
     PendingArticle,
     SaveReport,
 )
-from .store import FeedMeta, Store
+from .store import FeedMeta, MatchReport, Store
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +112,40 @@ def analyse(
     lang = keywords.detect_language(found.body or feed_text or "") or found.lang
     terms = keywords.keywords(found.title, found.body or feed_text, lang)
     return Analysis(found, lang, terms)
+
+
+def document(target: MatchTarget) -> Document:
+    return Document(
+        title=target.title,
+        body=target.body,
+        feeds=target.feeds,
+        tags=target.tags,
+        lang=target.lang,
+        keywords=target.keywords,
+    )
+
+
+def in_scope(watch: WatchSettings, target: MatchTarget) -> bool:
+    """A watch limited to some feeds (names or URLs) or tags sees only their articles."""
+    if watch.feeds and not set(watch.feeds) & {*target.feeds, *target.feed_urls}:
+        return False
+    if watch.tags:
+        wanted = {tag.casefold() for tag in watch.tags}
+        return any(tag.casefold() in wanted for tag in target.tags)
+    return True
+
+
+def find_matches(
+    matcher: Matcher, watches: Sequence[WatchSettings], targets: Sequence[MatchTarget]
+) -> list[Match]:
+    """Every (watch, article) that matches, with its hits. Pure: runs off the event loop."""
+    by_name = {watch.name: watch for watch in watches}
+    found = []
+    for target in targets:
+        for name, hits in matcher.match(document(target)).items():
+            if in_scope(by_name[name], target):
+                found.append(Match(name, target.id, tuple(hits)))
+    return found
 
 
 @dataclass(slots=True)
@@ -174,6 +217,7 @@ class Pipeline:
         self.executor = executor
         self.clock = clock
         self.rng = rng or random.Random()
+        self._matcher: tuple[Settings, Matcher] | None = None
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._writes: list[tuple[Callable[[], object], asyncio.Future[object]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -272,6 +316,52 @@ class Pipeline:
         await self._each(pending, one, stopping)
         report.elapsed = time.monotonic() - started
         return report
+
+    def matcher(self) -> Matcher:
+        """The watches compiled once per config (a reload compiles them again)."""
+        if self._matcher is None or self._matcher[0] is not self.settings:
+            watches = {watch.name: watch.query for watch in self.settings.watches}
+            self._matcher = (self.settings, Matcher(watches, self.settings.aliases))
+        return self._matcher[1]
+
+    async def run_matches(self, *, limit: int = 500) -> MatchReport:
+        """Match the articles that are ready against every watch; write matches and alerts."""
+        total = MatchReport()
+        while True:
+            targets = await self.db(self.store.pending_matches, limit)
+            if not targets:
+                return total
+            settings, matcher = self.settings, self.matcher()
+            # Off the event loop: 1,000 watches cost about a millisecond an article.
+            found = await asyncio.to_thread(find_matches, matcher, settings.watches, targets)
+            policies = {watch.name: watch.policy for watch in settings.watches}
+            ids = [target.id for target in targets]
+            report = await self.write(self.store.save_matches, self.clock(), ids, found, policies)
+            for match in found:
+                log.debug("watch %s matched article %d", match.watch, match.article_id)
+            total = MatchReport(
+                total.articles + report.articles, total.matches + report.matches,
+                total.alerts + report.alerts, total.queued + report.queued,
+            )  # fmt: skip
+            if len(targets) < limit:
+                return total
+
+    async def run_digests(self) -> int:
+        """Send each watch's queued matches as one digest once its digest time has come;
+        return how many matches went into digests."""
+        queued = await self.db(self.store.queued_watches)
+        taken = 0
+        for watch in self.settings.watches:
+            oldest = queued.get(watch.name)
+            if oldest is None:
+                continue
+            due = schedule.next_digest(oldest, watch.digest_every, watch.digest_at)
+            if due > self.clock():
+                continue
+            while took := await self.write(self.store.make_digest, watch.policy, self.clock()):
+                taken += took
+                log.info("watch %s: a digest of %d matches is ready to send", watch.name, took)
+        return taken
 
     async def _each(
         self,

@@ -53,3 +53,27 @@ def after_error(
 
 def _jitter(jitter: float, rng: random.Random) -> float:
     return rng.uniform(0.0, jitter) if jitter > 0 else 0.0
+
+
+def next_digest(after: datetime, every: float, at: tuple[str, ...] = ()) -> datetime:
+    """The first digest time strictly after ``after``: the next of the times of day ``at``
+    ("08:00", UTC) if any are given, else the next multiple of ``every`` seconds counted from
+    midnight UTC (6h: 00:00, 06:00, 12:00, 18:00), so digests fall at predictable times."""
+    day = after.replace(hour=0, minute=0, second=0, microsecond=0)
+    if at:
+        times = sorted(timedelta(hours=int(text[:2]), minutes=int(text[3:5])) for text in at)
+        for offset in range(2):
+            for moment in (day + timedelta(days=offset) + t for t in times):
+                if moment > after:
+                    return moment
+    elapsed = (after - day).total_seconds()
+    slots = int(elapsed // every) + 1
+    return day + timedelta(seconds=slots * every)
+
+
+def retry_wait(attempts: int, first: float, cap: float, rng: random.Random) -> float:
+    """Seconds before retry number ``attempts`` (1 after the first failure): doubling from
+    ``first`` up to ``cap``, each drawn from its upper half so that many alerts failing
+    together do not all come back at once."""
+    wait = min(cap, first * 2 ** min(attempts - 1, 40))
+    return float(wait / 2 + rng.uniform(0, wait / 2))

@@ -37,7 +37,8 @@ from ..models import (
     WatchPolicy,
 )
 from .outbox import AlertRow as AlertRow
-from .outbox import MatchReport, OutboxTables
+from .outbox import MatchReport as MatchReport
+from .outbox import OutboxTables
 from .outbox import WatchStats as WatchStats
 from .schema import MIGRATIONS
 

@@ -14,6 +14,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
 import click
@@ -22,15 +23,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, config
-from .config import FetchSettings, Settings
-from .daemon import Daemon, run_async
-from .errors import ConfigError, FetchError, IngesterError, QueryError, StorageError
-from .fetch import Fetcher
-from .models import FetchResult
-from .pipeline import FeedOutcome, analyse, utc_now
-from .store import SearchFilter, SQLiteStore, iso
+from .. import __version__, config
+from ..config import FetchSettings, Settings, WebhookSettings
+from ..daemon import Daemon, check_notifiers, run_async
+from ..errors import ConfigError, FetchError, IngesterError, QueryError, StorageError
+from ..fetch import Fetcher
+from ..models import FetchResult
+from ..pipeline import FeedOutcome, analyse, utc_now
+from ..store import SearchFilter, SQLiteStore, iso
 
+SEARCH_HINT = 'Search syntax: words, "a phrase", AND, OR, NOT, prefix*.'
 MARK = ("\x02", "\x03")  # snippet match markers, turned into colour after escaping
 EXIT_FAILURE = 1
 EXIT_CONFIG = 78  # EX_CONFIG (sysexits.h); the unit's RestartPreventExitStatus= names it
@@ -95,7 +97,7 @@ def handle_errors(fn: F) -> F:
         except ConfigError as exc:
             fail(f"bad config: {exc}", EXIT_CONFIG, "Nothing was started. Fix the file and retry.")
         except QueryError as exc:
-            fail(str(exc), 2, 'Search syntax: words, "a phrase", AND, OR, NOT, prefix*.')
+            fail(str(exc), 2, getattr(exc, "hint", None) or SEARCH_HINT)
         except StorageError as exc:
             fail(str(exc), EXIT_FAILURE, "Check [storage] path and its directory's permissions.")
         except IngesterError as exc:
@@ -146,9 +148,20 @@ def run(obj: Context, once: bool, every_feed: bool, as_json: bool) -> None:
         return
     if obj.verbose == 0:  # the summary and `feeds list` tell the rest
         logging.getLogger("ingester").setLevel(logging.ERROR)
-    report, pages = _run_once(daemon, every_feed)
+    done = _run_once(daemon, every_feed)
+    report, pages, delivery = done.cycle, done.pages, done.delivery
     if as_json:
-        click.echo(json.dumps({**asdict(report), "pages": asdict(pages)}))
+        click.echo(
+            json.dumps(
+                {
+                    **asdict(report),
+                    "pages": asdict(pages),
+                    "matches": asdict(done.matches),
+                    "digested": done.digested,
+                    "alerts": asdict(delivery),
+                }
+            )
+        )
     summary = (
         f"{report.feeds} feeds in {report.elapsed:.1f}s: {report.new} new articles, "
         f"{report.updated} updated, {report.new_sources} seen through another feed; "
@@ -160,8 +173,24 @@ def run(obj: Context, once: bool, every_feed: bool, as_json: bool) -> None:
             f"{pages.pages} article pages in {pages.elapsed:.1f}s: {pages.from_page} extracted, "
             f"{pages.from_feed} kept the feed's text ({pages.retrying} to retry later)"
         )
+    if done.matches.matches:
+        err.print(
+            f"{done.matches.matches} watch matches: {done.matches.alerts} alerts to send, "
+            f"{done.matches.queued} held for digests"
+        )
+    if delivery.sent or delivery.retrying or delivery.failed or delivery.held:
+        colour = (
+            "red" if delivery.failed or delivery.held else "yellow" if delivery.retrying else ""
+        )
+        line = (
+            f"alerts: {delivery.sent} sent, {delivery.retrying} to retry, "
+            f"{delivery.failed + delivery.held} failed"
+        )
+        err.print(f"[{colour}]{line}[/]" if colour else line)
     if report.errors:
         err.print("[dim]See `ingester feeds list` for the errors.[/]")
+    if delivery.retrying or delivery.failed or delivery.held:
+        err.print("[dim]See `ingester alerts list` for the alerts that were not sent.[/]")
 
 
 def _run_once(daemon: Daemon, every_feed: bool) -> Any:
@@ -199,8 +228,9 @@ def _run_once(daemon: Daemon, every_feed: bool) -> Any:
 @click.pass_obj
 @handle_errors
 def check_config(obj: Context, as_json: bool) -> None:
-    """Validate the config file and summarise it."""
+    """Validate the config file (secrets included) and summarise it."""
     s = obj.settings
+    run_async(check_notifiers(s))
     enabled = [f for f in s.feeds if f.enabled]
     summary = {
         "config": str(s.source),
@@ -210,6 +240,14 @@ def check_config(obj: Context, as_json: bool) -> None:
         "interval_seconds": s.schedule.interval,
         "jitter_seconds": s.schedule.jitter,
         "allow_private_networks": s.fetch.allow_private_networks,
+        "notifiers": {
+            name: {
+                "type": n.type,
+                "host": _host(n.url) if isinstance(n, WebhookSettings) else n.host,
+            }
+            for name, n in s.notifiers.items()
+        },
+        "watches": [{"name": w.name, "mode": w.mode, "notify": list(w.notify)} for w in s.watches],
         "warnings": list(s.warnings),
     }
     if as_json:
@@ -225,8 +263,25 @@ def check_config(obj: Context, as_json: bool) -> None:
               f"{s.fetch.per_host_connections} connections per host")  # fmt: skip
     if s.fetch.allow_private_networks:
         out.print("  [yellow]private network addresses are allowed[/]")
+    for name, notifier in s.notifiers.items():
+        where = (
+            f"webhook ({notifier.format}) {_host(notifier.url)}"
+            if isinstance(notifier, WebhookSettings)
+            else f"email via {notifier.host}:{notifier.smtp_port} ({notifier.tls}) to "
+            f"{len(notifier.to)} recipient(s)"
+        )
+        out.print(f"  notifier  {escape(name)}: {escape(where)}")
+    for watch in s.watches:
+        send = ", ".join(watch.notify) or "nobody (recorded only)"
+        out.print(f"  watch     {escape(watch.name)} ({watch.mode}) -> {escape(send)}")
     for warning in s.warnings:
         out.print(f"  [yellow]warning:[/] {escape(warning)}")
+
+
+def _host(url: str) -> str:
+    """Scheme and host of a webhook URL: chat webhook URLs carry their token in the path."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 def _duration(seconds: float) -> str:
@@ -534,3 +589,6 @@ def _moment(text: str | None, option: str, *, end_of_day: bool = False) -> datet
 
 def main() -> None:
     cli(prog_name="ingester")
+
+
+from . import alerts as alerts  # noqa: E402  (registers `watches` and `alerts`)
