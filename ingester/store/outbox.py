@@ -326,7 +326,7 @@ class OutboxTables:
                 source_feeds=tuple((feeds or "").split("\x1f")) if feeds else (),
                 published=_moment(published),
                 keywords=tuple(keywords),
-                matched=tuple((hit.term, hit.field) for hit in hits),
+                matched=tuple((_label(hit), hit.field) for hit in hits),
                 snippet=next((hit.snippet for hit in hits if hit.field in ("title", "body")), ""),
             )
 
@@ -452,6 +452,13 @@ class OutboxTables:
         ):
             stats.setdefault(watch, {})[status] = count
         return {watch: WatchStats(**values) for watch, values in stats.items()}
+
+
+def _label(hit: Hit) -> str:
+    """The term as the watch wrote it, and the form found when that differs in more than
+    case: "Kazakhstan (Казахстана)", so an alert shows why a name in another script matched."""
+    same = hit.text.casefold() == hit.term.strip('"').casefold()
+    return hit.term if same or hit.field not in ("title", "body") else f"{hit.term} ({hit.text})"
 
 
 def _chunks(values: list[int], size: int = 500) -> Iterator[list[int]]:
