@@ -298,6 +298,14 @@ def load(path: Path) -> Settings:
         for w in parsed.watches
         if not w.notify
     )
+    known = {spec.url for spec in feeds.values()} | {s.name for s in feeds.values() if s.name}
+    warnings.extend(
+        f"watch {w.name!r}: no configured feed is named {name!r} (feeds = [...] takes a feed's"
+        " name or URL)"
+        for w in parsed.watches
+        for name in w.feeds
+        if name not in known
+    )
     return Settings(
         source=path.resolve(),
         storage_path=(base / parsed.storage.path).resolve(),

@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""Alert latency: from an item appearing in a served feed to its webhook arriving, through the
+service (`ingester run`) polling every feed each --interval seconds (60) without jitter.
+
+One process serves --feeds feeds (20) and their article pages on 127.0.0.1 and receives the
+webhooks, checking each one's Standard Webhooks signature. Once the daemon has polled every
+feed (and fetched the first pages), a generator thread adds items at uniformly spread random
+moments to random feeds: most name CSTO and Kazakhstan, which the watch `CSTO AND Kazakhstan`
+alerts on; the rest (--noise) name Kazakhstan only and must not alert. After --duration
+seconds (300; 120 with --quick) it waits up to interval + 30 s for the last alerts, then stops
+the daemon with SIGTERM.
+
+Prints the items, alerts delivered, missing, duplicated (an article alerted twice) and
+unexpected (an article that should not alert); p50, p95 and max of the end-to-end latency,
+webhook arrival - the moment the item appeared in its feed, against the target p95 <=
+interval + 5 s; and the same of the processing latency, arrival - the moment the daemon first
+fetched a feed document holding the item: what is left once the wait for the next poll,
+uniform in [0, interval], is taken out. With a 60 s interval that wait alone puts the
+end-to-end p95 near 57 s, plus processing.
+
+    python tests/benchmarks/bench_alert_latency.py                  # 20 feeds, 300 s
+    python tests/benchmarks/bench_alert_latency.py --quick          # 120 s
+    python tests/benchmarks/bench_alert_latency.py --no-extract --feeds 100 --log /tmp/d.log
+
+Article pages are fetched and extracted, as in production (an article is matched once its
+page has been tried), unless --no-extract is given. Every feed and page is on one host, so
+the daemon's per-host connection limit (4 by default) covers all of them. The daemon's
+stderr goes to --log (by default a file in the temporary directory); its warnings and errors
+are printed at the end. Times are wall-clock: it sleeps for the whole run. Not part of the
+test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import math
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET_ENV = "BENCH_WEBHOOK_SECRET"
+WATCH = "CSTO AND Kazakhstan"
+KEEP = 50  # items per feed document, newest first
+BASELINE = 2  # items per feed before the clock starts; they must not alert
+STARTUP_TIMEOUT = 120.0  # for the first poll of every feed (and its pages)
+STOP_TIMEOUT = 30.0
+
+PLACES = ("Almaty", "Astana", "Shymkent", "Karaganda", "Aktobe", "Pavlodar", "Oral", "Taraz")
+MATCHING_TITLES = (
+    "CSTO exercise {n} opens near {place}, Kazakhstan",
+    "Kazakhstan hosts CSTO staff talks in {place} (report {n})",
+    "CSTO peacekeepers rehearse in {place}; Kazakhstan sends a battalion ({n})",
+)
+QUIET_TITLES = (
+    "Kazakhstan wheat harvest in {place} beats forecasts (report {n})",
+    "New rail link to {place} opens in Kazakhstan ({n})",
+    "Kazakhstan's central bank holds rates; {place} prices steady ({n})",
+)
+FILLER = (
+    "Officials said the schedule had been agreed weeks in advance and would not change.",
+    "Local residents described the preparations as orderly and said traffic was light.",
+    "The ministry published a statement on its website shortly after noon.",
+    "Analysts in the capital said the move had been widely expected.",
+    "Regional authorities promised further details at a briefing later in the week.",
+    "Observers from neighbouring countries were invited to attend the final day.",
+)
+
+
+@dataclass
+class Item:
+    """A news item of one feed, and what happened to it."""
+
+    number: int
+    feed: int
+    matching: bool  # the watch should alert on it
+    baseline: bool  # in its feed before the clock starts
+    title: str
+    paragraphs: tuple[str, ...]
+    published: datetime
+    appeared: float = 0.0  # monotonic: the item became part of its feed's document
+    served: float | None = None  # the first feed response that held it
+    page_served: float | None = None  # the first response with its article page
+    arrivals: list[float] = field(default_factory=list)  # webhooks that named it
+    webhook_ids: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return f"/news/{self.number:05d}.html"
+
+
+def make_item(
+    number: int, feed: int, matching: bool, rng: random.Random, *, baseline: bool = False
+) -> Item:
+    place = rng.choice(PLACES)
+    title = rng.choice(MATCHING_TITLES if matching else QUIET_TITLES).format(n=number, place=place)
+    if matching:
+        lead = (
+            f"Troops of the CSTO arrived in {place}, Kazakhstan, on item {number}'s day, the "
+            "defence ministry said, for drills with the alliance's rapid reaction force."
+        )
+    else:
+        lead = (
+            f"Figures released in {place}, Kazakhstan, for item {number} showed steady growth, "
+            "the statistics office said, with no change expected this quarter."
+        )
+    filler = [" ".join(rng.sample(FILLER, 3)) for _ in range(3)]
+    return Item(number, feed, matching, baseline, title, (lead, *filler), datetime.now(UTC))
+
+
+class Newsroom:
+    """The feeds, their pages and the webhook receiver's records, shared between threads."""
+
+    def __init__(self, feeds: int, secret: str, base: str = "") -> None:
+        self.lock = threading.Lock()
+        self.base = base  # http://127.0.0.1:PORT, set once the server listens
+        self.feeds: list[list[Item]] = [[] for _ in range(feeds)]
+        self.items: dict[str, Item] = {}
+        self.polls: list[tuple[float, int, int]] = []  # (monotonic time, feed, HTTP status)
+        self.strays: list[str] = []  # alerted URLs that name no item
+        self.bad_signatures = 0
+        self.webhook = Webhook(secret)
+
+    def add(self, item: Item) -> None:
+        with self.lock:
+            item.appeared = time.monotonic()
+            self.feeds[item.feed].insert(0, item)
+            self.items[item.path] = item
+
+    def feed_response(self, index: int, etag: str | None) -> tuple[int, bytes, str]:
+        """Status, body and ETag of feed ``index``; the poll is recorded."""
+        with self.lock:
+            shown = self.feeds[index][:KEEP]
+            body = rss(index, shown, self.base).encode()
+            tag = '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
+            now = time.monotonic()
+            status = 304 if etag == tag else 200
+            self.polls.append((now, index, status))
+            if status == 200:
+                for item in shown:
+                    if item.served is None:
+                        item.served = now
+        return status, b"" if status == 304 else body, tag
+
+    def page(self, path: str) -> bytes | None:
+        with self.lock:
+            item = self.items.get(path)
+            if item is None:
+                return None
+            if item.page_served is None:
+                item.page_served = time.monotonic()
+        return article_page(item).encode()
+
+    def receive(self, body: bytes, headers: dict[str, str]) -> bool:
+        """Record a webhook's articles; False if its signature does not verify."""
+        now = time.monotonic()
+        try:
+            payload = self.webhook.verify(body, headers)
+        except WebhookVerificationError:
+            with self.lock:
+                self.bad_signatures += 1
+            return False
+        message_id = {k.lower(): v for k, v in headers.items()}.get("webhook-id", "")
+        with self.lock:
+            for article in payload["data"]["articles"]:
+                item = self.items.get(urlsplit(article["url"]).path)
+                if item is None:
+                    self.strays.append(article["url"])
+                    continue
+                item.arrivals.append(now)
+                item.webhook_ids.append(message_id)
+        return True
+
+
+def rss(index: int, items: Sequence[Item], base: str) -> str:
+    parts = [
+        f"<item><title>{escape(item.title)}</title><link>{base}{item.path}</link>"
+        f'<guid isPermaLink="true">{base}{item.path}</guid>'
+        f"<pubDate>{format_datetime(item.published, usegmt=True)}</pubDate>"
+        f"<description>{escape(item.paragraphs[0])}</description></item>"
+        for item in items
+    ]
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Bench feed {index}</title><link>{base}/</link>"
+        f"<description>Feed {index} of the alert latency benchmark</description>"
+        + "".join(parts)
+        + "</channel></rss>"
+    )
+
+
+def article_page(item: Item) -> str:
+    paragraphs = "".join(f"<p>{escape(text)}</p>" for text in item.paragraphs)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(item.title)} | Bench News</title></head><body>"
+        '<header><nav><a href="/">Home</a> <a href="/world">World</a></nav></header>'
+        f"<main><article><h1>{escape(item.title)}</h1><p>By the Bench News desk</p>"
+        f"{paragraphs}</article></main><footer>Bench News, all rights reserved</footer>"
+        "</body></html>"
+    )
+
+
+def handler_for(room: Newsroom) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            if path.startswith("/feeds/") and path.endswith(".xml"):
+                try:
+                    index = int(path[len("/feeds/") : -len(".xml")])
+                    room.feeds[index]  # noqa: B018 (an IndexError answers 404)
+                except (ValueError, IndexError):
+                    self.answer(404, b"no such feed", "text/plain")
+                    return
+                status, body, tag = room.feed_response(index, self.headers.get("If-None-Match"))
+                self.answer(status, body, "application/rss+xml; charset=utf-8", {"ETag": tag})
+                return
+            page = room.page(path)
+            if page is None:
+                self.answer(404, b"not found", "text/plain")
+            else:
+                self.answer(200, page, "text/html; charset=utf-8")
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if urlsplit(self.path).path != "/hook":
+                self.answer(404, b"not found", "text/plain")
+            elif room.receive(body, dict(self.headers.items())):
+                self.answer(200, b"ok", "text/plain")
+            else:
+                self.answer(401, b"bad signature", "text/plain")
+
+        def answer(
+            self, status: int, body: bytes, kind: str, extra: dict[str, str] | None = None
+        ) -> None:
+            try:
+                self.send_response(status)
+                for name, value in (extra or {}).items():
+                    self.send_header(name, value)
+                if status != 304:
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if status != 304:
+                    self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+def write_config(
+    path: Path, base: str, feeds: int, interval: float, workers: int, extract: bool
+) -> None:
+    feed_tables = "".join(
+        f'[[feeds]]\nurl = "{base}/feeds/{index}.xml"\nname = "Bench feed {index}"\n\n'
+        for index in range(feeds)
+    )
+    path.write_text(
+        f'[storage]\npath = "{path.parent / "ingester.db"}"\n\n'
+        "[fetch]\nallow_private_networks = true\n\n"
+        f'[schedule]\ninterval = "{interval:g}s"\njitter = "0s"\nworkers = {workers}\n\n'
+        f"[extract]\nenabled = {'true' if extract else 'false'}\n\n"
+        f"{feed_tables}"
+        f'[notifiers.hook]\ntype = "webhook"\nurl = "{base}/hook"\nsecret_env = "{SECRET_ENV}"\n\n'
+        f'[[watches]]\nname = "csto-kazakhstan"\nquery = "{WATCH}"\nnotify = ["hook"]\n',
+        encoding="utf-8",
+    )
+
+
+def plan(
+    count: int, feeds: int, duration: float, noise: float, rng: random.Random
+) -> list[tuple[float, int, bool]]:
+    """(seconds after the start, feed, matching) for each item, in time order."""
+    return sorted(
+        (rng.uniform(0, duration), rng.randrange(feeds), rng.random() >= noise)
+        for _ in range(count)
+    )
+
+
+def generate(
+    room: Newsroom,
+    schedule: list[tuple[float, int, bool]],
+    first: int,
+    started: float,
+    rng: random.Random,
+    stop: threading.Event,
+) -> None:
+    for number, (offset, feed, matching) in enumerate(schedule, start=first):
+        if stop.wait(max(0.0, started + offset - time.monotonic())):
+            return
+        room.add(make_item(number, feed, matching, rng))
+
+
+def wait_until(condition: Any, timeout: float, daemon: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if daemon.poll() is not None:
+            return False
+        time.sleep(0.2)
+    return bool(condition())
+
+
+def stop_daemon(daemon: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, then SIGKILL to its process group if it is still there after STOP_TIMEOUT."""
+    if daemon.poll() is None:
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            daemon.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            print(f"daemon still running {STOP_TIMEOUT:g}s after SIGTERM: killed")
+    kill_group(daemon)
+    return daemon.wait()
+
+
+def kill_group(daemon: subprocess.Popen[bytes]) -> None:
+    """The daemon and its parser processes (its own session, so its group id is its pid)."""
+    try:
+        os.killpg(daemon.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile, interpolated between closest ranks; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = q / 100 * (len(ordered) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def spread(values: Sequence[float]) -> str:
+    if not values:
+        return "no values"
+    return (
+        f"p50 {percentile(values, 50):5.1f} s  p95 {percentile(values, 95):5.1f} s  "
+        f"max {max(values):5.1f} s  (n={len(values)})"
+    )
+
+
+def poll_gaps(polls: Sequence[tuple[float, int, int]]) -> list[float]:
+    last: dict[int, float] = {}
+    gaps = []
+    for when, feed, _ in sorted(polls):
+        if feed in last:
+            gaps.append(when - last[feed])
+        last[feed] = when
+    return gaps
+
+
+def daemon_problems(log: Path) -> list[str]:
+    """The distinct warning and error lines of the daemon's log (timestamps dropped), and the
+    lines of any traceback."""
+    seen: dict[str, int] = {}
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if " WARNING " in line or " ERROR " in line or " CRITICAL " in line:
+            message = line.split(" ", 1)[-1]
+        elif line.startswith(("Traceback", "  ", "    ")) or "Error:" in line:
+            message = line
+        else:
+            continue
+        seen[message] = seen.get(message, 0) + 1
+    return [f"{text}" + (f"  (x{count})" if count > 1 else "") for text, count in seen.items()]
+
+
