@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import math
 import os
@@ -64,6 +65,7 @@ KEEP = 50  # items per feed document, newest first
 BASELINE = 2  # items per feed before the clock starts; they must not alert
 STARTUP_TIMEOUT = 120.0  # for the first poll of every feed (and its pages)
 STOP_TIMEOUT = 30.0
+GROUP_GRACE = 5.0  # for parser processes to exit after the daemon
 
 PLACES = ("Almaty", "Astana", "Shymkent", "Karaganda", "Aktobe", "Pavlodar", "Oral", "Taraz")
 MATCHING_TITLES = (
@@ -224,13 +226,17 @@ def handler_for(room: Newsroom) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def handle(self) -> None:
+            # The daemon's clients reset idle keep-alive connections rather than close them.
+            with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                super().handle()
+
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
             if path.startswith("/feeds/") and path.endswith(".xml"):
-                try:
-                    index = int(path[len("/feeds/") : -len(".xml")])
-                    room.feeds[index]  # noqa: B018 (an IndexError answers 404)
-                except (ValueError, IndexError):
+                number = path[len("/feeds/") : -len(".xml")]
+                index = int(number) if number.isdigit() else -1
+                if not 0 <= index < len(room.feeds):
                     self.answer(404, b"no such feed", "text/plain")
                     return
                 status, body, tag = room.feed_response(index, self.headers.get("If-None-Match"))
@@ -334,17 +340,27 @@ def stop_daemon(daemon: subprocess.Popen[bytes]) -> int:
         try:
             daemon.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
-            print(f"daemon still running {STOP_TIMEOUT:g}s after SIGTERM: killed")
-    kill_group(daemon)
-    return daemon.wait()
+            print(f"daemon still running {STOP_TIMEOUT:g} s after SIGTERM: killed")
+            kill_group(daemon)
+    code = daemon.wait()
+    if kill_group(daemon, grace=GROUP_GRACE):
+        print(f"processes of the daemon's group were still running {GROUP_GRACE:g} s after it"
+              " exited: killed")  # fmt: skip
+    return code
 
 
-def kill_group(daemon: subprocess.Popen[bytes]) -> None:
-    """The daemon and its parser processes (its own session, so its group id is its pid)."""
-    try:
-        os.killpg(daemon.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+def kill_group(daemon: subprocess.Popen[bytes], grace: float = 0.0) -> bool:
+    """Kill what is left of the daemon's process group after ``grace`` seconds (it runs in
+    its own session, so the group id is its pid); True if anything was left."""
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            os.killpg(daemon.pid, 0 if time.monotonic() < deadline else signal.SIGKILL)
+        except ProcessLookupError:
+            return False
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.1)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -392,3 +408,180 @@ def daemon_problems(log: Path) -> list[str]:
     return [f"{text}" + (f"  (x{count})" if count > 1 else "") for text, count in seen.items()]
 
 
+def run_load(
+    room: Newsroom,
+    daemon: subprocess.Popen[bytes],
+    schedule: list[tuple[float, int, bool]],
+    args: argparse.Namespace,
+    rng: random.Random,
+    stop: threading.Event,
+) -> bool | None:
+    """Wait for the first poll, add the items, wait for their alerts. True if some alerts
+    were still missing at the deadline; None if the daemon never polled every feed."""
+    started = time.monotonic()
+
+    def first_poll_done() -> bool:
+        with room.lock:
+            polled = {feed for _, feed, _ in room.polls}
+            pages = not args.extract or all(i.page_served for i in room.items.values())
+        return len(polled) == len(room.feeds) and pages
+
+    what = "feed and page" if args.extract else "feed"
+    if not wait_until(first_poll_done, STARTUP_TIMEOUT, daemon):
+        print(f"the daemon did not fetch every {what} within {STARTUP_TIMEOUT:g} s"
+              f" (exit code {daemon.poll()})")  # fmt: skip
+        return None
+    print(f"first fetch of every {what}: {time.monotonic() - started:.1f} s after the daemon"
+          f" started; adding items for {args.duration:g} s", flush=True)  # fmt: skip
+    time.sleep(2.0)  # the first cycle's matching and sending settle before the clock starts
+    clock = time.monotonic()
+    first = len(room.items)
+    generator = threading.Thread(
+        target=generate, args=(room, schedule, first, clock, rng, stop), daemon=True
+    )
+    generator.start()
+    while generator.is_alive():
+        generator.join(timeout=60.0)
+        with room.lock:
+            added = len(room.items) - first
+            arrived = sum(bool(item.arrivals) for item in room.items.values())
+        print(f"  t+{time.monotonic() - clock:4.0f} s: {added} items added, {arrived} alerted",
+              flush=True)  # fmt: skip
+
+    def all_alerted() -> bool:
+        with room.lock:
+            return all(i.arrivals for i in room.items.values() if i.matching)
+
+    return not wait_until(all_alerted, args.interval + 30, daemon)
+
+
+def report(
+    room: Newsroom, interval: float, extract: bool, code: int, log: Path, gave_up: bool
+) -> None:
+    with room.lock:
+        items = list(room.items.values())
+    timed = [item for item in items if not item.baseline]
+    expected = [item for item in timed if item.matching]
+    delivered = [item for item in expected if item.arrivals]
+    missing = [item for item in expected if not item.arrivals]
+    duplicates = [item for item in items if len(item.arrivals) > 1]
+    same_id = [item for item in duplicates if len(set(item.webhook_ids)) < len(item.webhook_ids)]
+    unexpected = [item for item in items if not item.matching and item.arrivals]
+
+    def gaps(start: str, end: str) -> list[float]:
+        moments = (
+            (getattr(item, start), item.arrivals[0] if end == "arrival" else getattr(item, end))
+            for item in delivered
+        )
+        return [b - a for a, b in moments if a is not None and b is not None]
+
+    end_to_end = gaps("appeared", "arrival")
+    p95 = percentile(end_to_end, 95)
+    target = interval + 5
+    verdict = "n/a" if math.isnan(p95) else "met" if p95 <= target else "NOT met"
+    print()
+    print(f"items: {len(timed)} added during the run, {len(expected)} matching (alert expected)"
+          f" and {len(timed) - len(expected)} not; {len(items) - len(timed)} before it, not"
+          " matching")  # fmt: skip
+    print(f"delivered {len(delivered)}, missing {len(missing)}, duplicates {len(duplicates)}"
+          f" ({len(same_id)} with a repeated webhook-id), unexpected {len(unexpected)},"
+          f" unknown URLs {len(room.strays)}, bad signatures {room.bad_signatures}")  # fmt: skip
+    print(f"end-to-end latency (appeared -> webhook):  {spread(end_to_end)}")
+    print(f"target p95 <= interval + 5 s = {target:g} s: {verdict}")
+    print(f"  poll wait (appeared -> feed fetched):    {spread(gaps('appeared', 'served'))}")
+    print(f"  processing (feed fetched -> webhook):    {spread(gaps('served', 'arrival'))}")
+    if extract:
+        print(f"    feed fetched -> page fetched:          {spread(gaps('served', 'page_served'))}")
+        print(
+            f"    page fetched -> webhook:               {spread(gaps('page_served', 'arrival'))}"
+        )
+    between = poll_gaps(room.polls)
+    statuses = [status for _, _, status in room.polls]
+    print(f"feed polls: {len(room.polls)} ({statuses.count(200)} answered 200,"
+          f" {statuses.count(304)} 304); between two polls of a feed: median"
+          f" {percentile(between, 50):.1f} s, min {min(between, default=math.nan):.1f} s,"
+          f" max {max(between, default=math.nan):.1f} s")  # fmt: skip
+    for item in missing[:10]:
+        fetched = "feed never fetched since" if item.served is None else (
+            f"feed fetched +{item.served - item.appeared:.1f} s"
+        )  # fmt: skip
+        page = (
+            "" if item.page_served is None else f", page +{item.page_served - item.appeared:.1f} s"
+        )
+        print(f"  missing: item {item.number} of feed {item.feed}, {fetched}{page}")
+    if gave_up:
+        print(f"(stopped waiting for the last alerts after interval + 30 s = {interval + 30:g} s)")
+    problems = daemon_problems(log)
+    print(f"daemon: exit code {code}; {len(problems)} distinct warning/error lines in its stderr")
+    for line in problems[:15]:
+        print(f"  {line}")
+    if len(problems) > 15:
+        print(f"  ... and {len(problems) - 15} more (see --log)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--feeds", type=int, default=20)
+    ap.add_argument("--duration", type=float, default=300.0, help="seconds of new items")
+    ap.add_argument("--quick", action="store_true", help="--duration 120")
+    ap.add_argument("--interval", type=float, default=60.0, help="poll interval, seconds")
+    ap.add_argument("--rate", type=float, default=20.0, help="new items a minute, all feeds")
+    ap.add_argument("--noise", type=float, default=0.25, help="share of items that must not alert")
+    ap.add_argument("--workers", type=int, default=0, help="parser processes (0: one per core)")
+    ap.add_argument("--no-extract", dest="extract", action="store_false",
+                    help="do not fetch article pages")  # fmt: skip
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--log", type=Path, help="keep the daemon's stderr in this file")
+    args = ap.parse_args()
+    if args.quick:
+        args.duration = 120.0
+
+    rng = random.Random(args.seed)
+    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    room = Newsroom(args.feeds, secret)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(room))
+    server.daemon_threads = True
+    room.base = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    for number in range(args.feeds * BASELINE):
+        room.add(make_item(number, number % args.feeds, False, rng, baseline=True))
+    schedule = plan(round(args.rate * args.duration / 60), args.feeds, args.duration,
+                    args.noise, rng)  # fmt: skip
+    matching = sum(m for _, _, m in schedule)
+    stop = threading.Event()
+
+    with tempfile.TemporaryDirectory(prefix="bench-alert-") as work:
+        config = Path(work) / "ingester.toml"
+        write_config(config, room.base, args.feeds, args.interval, args.workers, args.extract)
+        log = args.log or Path(work) / "daemon.log"
+        command = [sys.executable, "-m", "ingester", "--config", str(config), "run"]
+        workers = args.workers or os.cpu_count() or 1
+        print(f"alert latency: {args.feeds} feeds on {room.base}; items for {args.duration:g} s,"
+              f" {len(schedule)} planned ({matching} matching, {len(schedule) - matching} not),"
+              f" seed {args.seed}")  # fmt: skip
+        print(f"daemon: interval {args.interval:g} s, jitter 0 s, extraction"
+              f" {'on' if args.extract else 'off'}, {workers} worker processes;"
+              f" watch {WATCH!r} -> signed webhook")  # fmt: skip
+        print(f"command: {' '.join(command)}", flush=True)
+        with log.open("wb") as stderr:
+            daemon = subprocess.Popen(
+                command, cwd=work, env={**os.environ, SECRET_ENV: secret},
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                start_new_session=True,  # its own process group: killed whole if it hangs
+            )  # fmt: skip
+        try:
+            gave_up = run_load(room, daemon, schedule, args, rng, stop)
+        finally:
+            stop.set()
+            code = stop_daemon(daemon)
+            server.shutdown()
+            server.server_close()
+        report(room, args.interval, args.extract, code, log, bool(gave_up))
+        if gave_up is None:
+            print("last lines of the daemon's stderr:")
+            for line in log.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]:
+                print(f"  {line}")
+
+
+if __name__ == "__main__":
+    main()
