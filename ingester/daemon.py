@@ -190,28 +190,42 @@ class Daemon:
         self._install_signals()
         loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self._reload(pipeline)))
 
-        def tick() -> None:
-            if self._stopping.is_set():
-                return
-            if self.settings.extract.enabled and (self._pages is None or self._pages.done()):
+        def start_pages() -> None:
+            if not self.settings.extract.enabled:
+                start_matching()
+            elif not self._stopping.is_set() and (self._pages is None or self._pages.done()):
                 # Pages have their own cycle, so that a slow page never delays a feed poll.
                 self._pages = loop.create_task(pipeline.run_extractions(stopping=self._stopping))
                 self._pages.add_done_callback(self._pages_done)
-            if pipeline.fetcher.settings != self.settings.fetch and (
-                self._cycle is None or self._cycle.done()
-            ):  # changed by a reload
-                old, pipeline.fetcher = pipeline.fetcher, Fetcher(self.settings.fetch)
-                self._closing = loop.create_task(old.aclose())
-            pipeline.settings = self.settings
-            if self._matching is None or self._matching.done():
+                self._pages.add_done_callback(lambda _: start_matching())
+
+        def start_matching() -> None:
+            if not self._stopping.is_set() and (self._matching is None or self._matching.done()):
                 self._matching = loop.create_task(self._match(pipeline))
-            if self._sending is None or self._sending.done():
+                self._matching.add_done_callback(lambda _: start_sending())
+
+        def start_sending() -> None:
+            if not self._stopping.is_set() and (self._sending is None or self._sending.done()):
                 self._sending = loop.create_task(sender.deliver_due(stopping=self._stopping))
                 self._sending.add_done_callback(self._sending_done)
+
+        def tick() -> None:
+            # Each cycle also starts the next stage's when it ends (pages -> matching ->
+            # sending), so a new article does not wait a tick between stages.
+            if self._stopping.is_set():
+                return
+            pipeline.settings = self.settings
+            start_pages()
+            start_matching()
+            start_sending()
             if self._cycle is not None and not self._cycle.done():
                 return  # cycles never overlap; what is due now is picked up next tick
+            if pipeline.fetcher.settings != self.settings.fetch:  # changed by a reload
+                old, pipeline.fetcher = pipeline.fetcher, Fetcher(self.settings.fetch)
+                self._closing = loop.create_task(old.aclose())
             self._cycle = loop.create_task(pipeline.run_due(stopping=self._stopping))
             self._cycle.add_done_callback(self._cycle_done)
+            self._cycle.add_done_callback(lambda _: start_pages())
 
         scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
         scheduler.add_job(

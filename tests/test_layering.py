@@ -136,6 +136,9 @@ def test_the_walker_sees_the_real_edges() -> None:
     assert "apscheduler" in graph["daemon"]
     assert {"click", "rich", ".daemon", ".store"} <= graph["cli"]
     assert {".dedupe", ".parse", ".schedule", ".store", ".fetch"} <= graph["pipeline"]
+    assert ".match" in graph["pipeline"]
+    assert {".alert", ".pipeline", ".config"} <= graph["deliver"]
+    assert {"sqlite_utils"} <= graph["store"]  # the package store/ counts as one module
 
 
 BAD = {
