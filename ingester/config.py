@@ -172,8 +172,8 @@ def parse_rate(value: object) -> tuple[int, float]:
     return int(m.group(1)), seconds
 
 
-def parse_clock(value: str) -> str:
-    if not _CLOCK.match(value):
+def parse_clock(value: object) -> str:
+    if not isinstance(value, str) or not _CLOCK.match(value):
         raise ValueError(f"{value!r} is not a time of day; write it like 08:00 (UTC)")
     return value
 
@@ -353,12 +353,15 @@ def secret(env: str | None, file: str | None, settings: Settings, key: str) -> s
     Raises ``ConfigError`` when one is named but missing or empty; never shows the value.
     """
     shown = str(settings.source)
+    if env is not None and file is not None:
+        problem = "give the secret's variable or its file, not both"
+        raise ConfigError(shown, problem, key=f"{key}_file")
     if env is not None:
-        value = os.environ.get(env)
+        value = os.environ.get(env, "").strip()
         if not value:
             problem = f"environment variable {env} is not set (or empty)"
             raise ConfigError(shown, problem, key=f"{key}_env")
-        return value.strip()
+        return value
     if file is not None:
         path = settings.source.parent / os.path.expandvars(file)
         try:
@@ -419,7 +422,9 @@ def _walk_outlines(
 
 def _key_path(loc: Sequence[int | str]) -> str:
     out = ""
-    for part in loc:
+    for index, part in enumerate(loc):
+        if index == 2 and loc[0] == "notifiers" and part in ("webhook", "email"):
+            continue  # the union's tag (the notifier's type), not a key of the file
         if isinstance(part, int):
             out += f"[{part}]"
         elif not out:

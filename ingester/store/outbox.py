@@ -137,13 +137,17 @@ class OutboxTables:
         words: dict[int, list[str]] = {}
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
-            for article_id, name, url, tags in self.db.execute(
-                "SELECT s.article_id, f.name, f.url, f.tags FROM article_sources s"
+            for article_id, name, url, config_url, tags in self.db.execute(
+                "SELECT s.article_id, f.name, f.url, f.config_url, f.tags FROM article_sources s"
                 f" JOIN feeds f ON f.id = s.feed_id WHERE s.article_id IN ({marks})"
                 " ORDER BY s.first_seen, s.feed_id",
                 chunk,
             ):
-                feeds.setdefault(article_id, []).append((name or url, url, tags))
+                # The config names a feed by the URL written there, even after a 301 moved it.
+                entry = feeds.setdefault(article_id, [])
+                entry.append((name or config_url, config_url, tags))
+                if url != config_url:
+                    entry.append((name or config_url, url, tags))
             for article_id, text, aliases in self.db.execute(
                 "SELECT article_id, text, aliases FROM article_keywords"
                 f" WHERE article_id IN ({marks}) ORDER BY score DESC",
