@@ -148,6 +148,9 @@ class Sender:
         report = DeliveryReport()
         db, write, store = self.pipeline.db, self.pipeline.write, self.pipeline.store
         notifiers = self.notifiers()
+        stale, self._stale = self._stale, []  # replaced by a reload; the last pass is over
+        for notifier in stale:
+            await notifier.aclose()
         gone = await db(store.gone_notifiers)
         for name, (print_, _) in list(gone.items()):
             spec = self.settings.notifiers.get(name)
@@ -188,6 +191,7 @@ class Sender:
             problem = f"notifier {entry.notifier!r} is not in the config any more"
             await write(store.hold_alert, entry.row, problem)
             report.held += 1
+            log.error("alert %s failed without a try: %s", entry.alert.id, problem)
             return
         if entry.notifier in gone:
             problem = (
@@ -196,6 +200,7 @@ class Sender:
             )
             await write(store.hold_alert, entry.row, problem)
             report.held += 1
+            log.error("alert %s failed without a try: %s", entry.alert.id, problem)
             return
         try:
             await notifier.send(entry.alert)

@@ -14,8 +14,8 @@ watch, wait as 'queued' until ``make_digest`` gathers them into one alert.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -70,10 +70,12 @@ class WatchStats:
     failed: int = 0
 
 
-def alert_key(*parts: object) -> str:
-    """A stable, printable-ASCII alert id: the webhook-id and the Message-ID's seed."""
-    digest = hashlib.blake2b("\0".join(map(str, parts)).encode(), digest_size=12).hexdigest()
-    return f"msg_{digest}"
+def alert_key() -> str:
+    """A new alert id: the webhook-id and the Message-ID's seed. Random, because it must be
+    unique across databases (a receiver drops a repeated id as a duplicate, and a Message-ID
+    must be globally unique); stable, because it is stored with the alert and every resend
+    reads it from there."""
+    return f"msg_{secrets.token_hex(12)}"
 
 
 def _stamp(moment: datetime | None) -> str | None:
@@ -207,7 +209,7 @@ class OutboxTables:
                 else:
                     state = "alerted" if policy.notify else "silent"
                     for notifier in policy.notify:
-                        key = alert_key("instant", match.watch, notifier, match_id)
+                        key = alert_key()
                         self._add_alert(key, match.watch, notifier, "instant", stamp, [match_id])
                         alerts += 1
                 execute("UPDATE matches SET state = ? WHERE id = ?", (state, match_id))
@@ -267,7 +269,7 @@ class OutboxTables:
             if not ids:
                 return 0
             for notifier in policy.notify:
-                key = alert_key("digest", policy.name, notifier, ids[0], ids[-1], len(ids))
+                key = alert_key()
                 self._add_alert(key, policy.name, notifier, "digest", stamp, ids)
             for chunk in _chunks(ids):
                 self.db.conn.execute(
