@@ -17,10 +17,10 @@ import ingester
 PACKAGE = Path(ingester.__file__).parent
 
 STAGES = frozenset(
-    {"fetch", "parse", "dedupe", "extract", "keywords", "match", "schedule", "store"}
+    {"fetch", "parse", "dedupe", "extract", "keywords", "match", "schedule", "store", "story"}
 )
 STAGE_MAY_IMPORT = frozenset({"models", "errors", "config"})
-PURE_STAGES = frozenset({"dedupe", "schedule", "parse", "extract", "keywords", "match"})
+PURE_STAGES = frozenset({"dedupe", "schedule", "parse", "extract", "keywords", "match", "story"})
 IO_LIBRARIES = frozenset(
     {"httpx", "aiohttp", "sqlite3", "sqlite_utils", "socket", "requests", "urllib3", "smtplib"}
 )
@@ -34,6 +34,7 @@ OWNERS = {  # library -> the only modules that may import it
     "trafilatura": "extract",
     "py3langid": "keywords",
     "pymorphy3": "keywords",
+    "datasketch": "story",
     "apscheduler": "daemon",
     "click": "cli",
     "rich": "cli",
