@@ -188,10 +188,16 @@ class WatchSettings(_Section):
     digest_every: Duration = Field(default=3600.0, ge=60, le=7 * 86400.0)
     digest_at: tuple[Annotated[StrictStr, BeforeValidator(parse_clock)], ...] = ()
     rate_limit: Annotated[tuple[int, float], BeforeValidator(parse_rate)] | None = None
+    story_updates: Literal["silent", "notify"] = "silent"
 
     @property
     def policy(self) -> WatchPolicy:
-        return WatchPolicy(self.name, self.notify, self.mode, self.rate_limit)
+        return WatchPolicy(self.name, self.notify, self.mode, self.rate_limit, self.story_updates)
+
+
+class StorySettings(_Section):
+    enabled: StrictBool = True
+    window: Duration = Field(default=7 * 86400.0, ge=3600, le=90 * 86400.0)
 
 
 class FeedSettings(_Section):
@@ -216,6 +222,7 @@ class _File(_Section):
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     feeds: tuple[FeedSettings, ...] = ()
     alerts: AlertSettings = AlertSettings()
+    stories: StorySettings = StorySettings()
     notifiers: dict[StrictStr, NotifierSettings] = {}
     watches: tuple[WatchSettings, ...] = ()
     aliases: dict[StrictStr, tuple[StrictStr, ...]] = {}
@@ -236,6 +243,7 @@ class Settings:
     notifiers: dict[str, WebhookSettings | EmailSettings] = field(default_factory=dict)
     watches: tuple[WatchSettings, ...] = ()
     aliases: AliasSet = field(default_factory=AliasSet.starter)
+    stories: StorySettings = field(default_factory=StorySettings)
 
     def watch(self, name: str) -> WatchSettings | None:
         return next((w for w in self.watches if w.name == name), None)
@@ -318,6 +326,7 @@ def load(path: Path) -> Settings:
         notifiers=dict(parsed.notifiers),
         watches=parsed.watches,
         aliases=aliases,
+        stories=parsed.stories,
     )
 
 

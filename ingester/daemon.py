@@ -274,6 +274,11 @@ class Daemon:
                     "matches: %d articles, %d new matches, %d alerts to send, %d for digests",
                     report.articles, report.matches, report.alerts, report.queued,
                 )  # fmt: skip
+            if report.copies or report.merged:
+                log.info(
+                    "stories: %d new, %d copies joined an earlier story, %d re-issues merged",
+                    report.stories, report.copies, len(report.merged),
+                )  # fmt: skip
             await pipeline.run_digests()
         except asyncio.CancelledError:
             raise

@@ -201,6 +201,8 @@ class MatchTarget:
     keywords: tuple[str, ...]  # keyword texts and their aliases
     first_seen: datetime | None = None
     url: str | None = None
+    summary: str = ""
+    story_id: int | None = None  # None until story detection has placed the article
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +214,19 @@ class Match:
     hits: tuple[Hit, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class StoryLink:
+    """Where story detection placed a new article: ``repeats`` is the earlier article of the
+    window that tells the same story (None: a story of its own); ``fingerprint`` is kept so
+    that the window can be rebuilt after a restart without the texts."""
+
+    article_id: int
+    repeats: int | None
+    fingerprint: bytes | None
+
+
 WatchMode = Literal["instant", "digest"]
+StoryUpdates = Literal["silent", "notify"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +241,7 @@ class WatchPolicy:
     notify: tuple[str, ...]
     mode: WatchMode = "instant"
     rate_limit: tuple[int, float] | None = None
+    story_updates: StoryUpdates = "silent"  # later copies of an alerted story: silent, or notify
 
 
 AlertEvent = Literal["alert.created", "story.updated"]

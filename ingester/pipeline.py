@@ -2,7 +2,7 @@
 
     store.due_feeds           -> fetch -> parse -> dedupe -> store.save
     store.pending_extractions -> fetch -> extract -> keywords -> store.save_extraction
-    store.pending_matches     -> match -> store.save_matches (matches + outbox rows)
+    store.pending_matches     -> story -> match -> store.save_matches (stories, matches, outbox)
     store.queued_watches      -> store.make_digest (digest watches, rate-limited excess)
 
 (The outbox's rows are sent by ``deliver``.)
@@ -10,8 +10,10 @@
 Entries are stored as soon as their feed is parsed; their article pages are fetched and
 extracted after, from a queue kept in the database (``extract_status``), so a slow page never
 holds back a feed, a restart resumes where it stopped, and failed pages are retried a bounded
-number of times. New and updated articles are then matched against the watches, once their
-page has been tried, and each match's alerts are written in the transaction that records it.
+number of times. New articles are then placed in stories (near-identical copies across feeds
+are one story; a re-issue in the same feed is an update of the article it repeats), and new
+and updated articles are matched against the watches, once their page has been tried; each
+match's alerts are written in the transaction that records it.
 Feeds and pages are fetched concurrently on the event loop; parse, dedupe, extract and
 keywords, the CPU-heavy part, run in a process pool so that they use the other cores and never
 block fetching.
@@ -35,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import ParamSpec, TypeVar
 
-from . import dedupe, parse, schedule
+from . import dedupe, parse, schedule, story
 from .config import Settings, WatchSettings
 from .errors import FeedError, FetchError, StorageError
 from .fetch import Fetcher
@@ -50,6 +52,7 @@ from .models import (
     MatchTarget,
     PendingArticle,
     SaveReport,
+    StoryLink,
 )
 from .store import FeedMeta, MatchReport, Store
 
@@ -57,6 +60,9 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 PERMANENT_PAGE_ERRORS = frozenset({401, 404, 410, 451})  # no point asking for these again
+# Below this many distinct word 3-grams (a headline with a line of summary) an item is a
+# story of its own: too little text to tell a copy from another story on the same topic.
+MIN_STORY_SHINGLES = 12
 WRITE_BATCH = 16  # feeds per shared commit at most: big enough to help, small enough to be quick
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -148,6 +154,49 @@ def find_matches(
     return found
 
 
+def rebuild_stories(
+    rows: Sequence[tuple[int, bytes, datetime]], now: datetime, window: timedelta
+) -> tuple[story.StoryIndex, int]:
+    """The window's index from stored fingerprints; those of another format are left out."""
+    index = story.StoryIndex(window=window)
+    cutoff, skipped = now - window, 0
+    for article_id, data, first_seen in rows:
+        if first_seen < cutoff:
+            continue
+        try:
+            index.add(article_id, data, first_seen)
+        except ValueError:
+            skipped += 1
+    return index, skipped
+
+
+def place_stories(
+    index: story.StoryIndex | None, targets: Sequence[MatchTarget], now: datetime
+) -> list[StoryLink]:
+    """For each article not yet in a story, the earlier article of the window that tells the
+    same story, if any; each is indexed at once, so copies in one batch find each other."""
+    links = []
+    if index is not None:
+        index.expire(now)
+    for target in targets:
+        if target.story_id is not None:
+            continue
+        if index is None:
+            links.append(StoryLink(target.id, None, None))
+            continue
+        text = story.StoryText(target.title, target.summary, target.body, target.lang)
+        fingerprint = story.fingerprint(text)
+        if fingerprint.size < MIN_STORY_SHINGLES:  # a headline alone says too little
+            links.append(StoryLink(target.id, None, None))
+            continue
+        found = index.find(fingerprint, exclude=target.id)
+        links.append(
+            StoryLink(target.id, found.article_id if found else None, fingerprint.to_bytes())
+        )
+        index.add(target.id, fingerprint, target.first_seen or now)
+    return links
+
+
 @dataclass(slots=True)
 class ExtractReport:
     pages: int = 0
@@ -218,6 +267,7 @@ class Pipeline:
         self.clock = clock
         self.rng = rng or random.Random()
         self._matcher: tuple[Settings, Matcher] | None = None
+        self._stories: story.StoryIndex | None = None  # the window, built on first use
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._writes: list[tuple[Callable[[], object], asyncio.Future[object]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -317,8 +367,32 @@ class Pipeline:
         report.elapsed = time.monotonic() - started
         return report
 
-    def _find(self, settings: Settings, targets: Sequence[MatchTarget]) -> list[Match]:
-        return find_matches(self.matcher(settings), settings.watches, targets)
+    def _find(
+        self,
+        settings: Settings,
+        targets: Sequence[MatchTarget],
+        index: story.StoryIndex | None,
+    ) -> tuple[list[StoryLink], list[Match]]:
+        links = place_stories(index, targets, self.clock())
+        return links, find_matches(self.matcher(settings), settings.watches, targets)
+
+    async def story_index(self) -> story.StoryIndex | None:
+        """The window of recent articles' fingerprints: rebuilt from the database on first
+        use (about 0.1 ms an article), then kept up to date as articles are placed."""
+        if not self.settings.stories.enabled:
+            return None
+        window = timedelta(seconds=self.settings.stories.window)
+        if self._stories is None or self._stories.window != window:
+            now = self.clock()
+            rows = await self.db(self.store.story_fingerprints, now - window)
+            started = time.monotonic()
+            built, skipped = await asyncio.to_thread(rebuild_stories, rows, now, window)
+            self._stories = built
+            log.info("story window: %d articles indexed in %.1fs%s", len(built),
+                     time.monotonic() - started,
+                     f" ({skipped} fingerprints of an older format left out)" if skipped else "",
+                     )  # fmt: skip
+        return self._stories
 
     def matcher(self, settings: Settings) -> Matcher:
         """The watches compiled once per config (a reload compiles them again)."""
@@ -335,19 +409,30 @@ class Pipeline:
             if not targets:
                 return total
             settings = self.settings
+            index = await self.story_index()
             # Off the event loop: 1,000 watches cost about a millisecond an article, and
-            # compiling them again after a reload about a second.
-            found = await asyncio.to_thread(self._find, settings, targets)
+            # compiling them again after a reload about a second; a fingerprint 1-2 ms.
+            links, found = await asyncio.to_thread(self._find, settings, targets, index)
             policies = {watch.name: watch.policy for watch in settings.watches}
             ids = [target.id for target in targets]
-            report = await self.write(self.store.save_matches, self.clock(), ids, found, policies)
+            report = await self.write(
+                self.store.save_matches, self.clock(), ids, found, policies, links
+            )
+            if index is not None:
+                for merged in report.merged:
+                    index.remove(merged)
+            if report.merged:
+                log.info("%d re-issued items merged into the articles they repeat",
+                         len(report.merged))  # fmt: skip
             for match in found:
                 log.debug("watch %s matched article %d", match.watch, match.article_id)
             total = MatchReport(
                 total.articles + report.articles, total.matches + report.matches,
                 total.alerts + report.alerts, total.queued + report.queued,
+                total.stories + report.stories, total.copies + report.copies,
+                total.merged + report.merged,
             )  # fmt: skip
-            if len(targets) < limit:
+            if len(targets) < limit and not report.merged:  # merged: the original re-matches
                 return total
 
     async def run_digests(self) -> int:

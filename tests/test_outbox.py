@@ -70,6 +70,11 @@ ALERTS = (
 # --- config text ---------------------------------------------------------------------------------
 
 
+def counts(report: MatchReport) -> MatchReport:
+    """The matching counts of a report; story placement is tested in test_stories.py."""
+    return MatchReport(report.articles, report.matches, report.alerts, report.queued)
+
+
 def table(header: str, **values: Any) -> str:
     """A TOML table; JSON strings, lists, numbers and booleans are valid TOML values."""
     lines = [header] + [f"{key} = {json.dumps(value)}" for key, value in values.items()]
@@ -494,7 +499,7 @@ def test_a_new_match_writes_one_alert_per_notifier_with_it(
         + watch("csto", "CSTO", notify=("hook", "backup"))
     )
     report = world.poll()
-    assert report == MatchReport(articles=2, matches=1, alerts=2, queued=0)
+    assert counts(report) == MatchReport(articles=2, matches=1, alerts=2, queued=0)
     assert world.matches() == [("csto", "CSTO exercise opens near Almaty", "alerted")]
     alerts = world.alerts()
     assert [(a.watch, a.notifier, a.kind, a.status, a.attempts) for a in alerts] == [
@@ -508,7 +513,7 @@ def test_a_new_match_writes_one_alert_per_notifier_with_it(
     assert world.store.rows("SELECT match_id FROM alert_matches") == [(match_id,), (match_id,)]
     assert set(world.match_status().values()) == {"done"}
     # Matched articles are not matched again: another pass finds nothing to do.
-    assert world.match() == MatchReport()
+    assert counts(world.match()) == MatchReport()
     assert len(world.alerts()) == 2
 
 
@@ -535,7 +540,7 @@ def test_a_failure_writing_the_outbox_leaves_no_match_behind(
     assert world.match_status() == {"CSTO exercise opens near Almaty": "pending"}
 
     conn.execute("DROP TRIGGER outbox_fails")
-    assert world.match() == MatchReport(articles=1, matches=1, alerts=1, queued=0)
+    assert counts(world.match()) == MatchReport(articles=1, matches=1, alerts=1, queued=0)
     assert world.matches() == [("csto", "CSTO exercise opens near Almaty", "alerted")]
     assert len(world.alerts()) == 1
     assert world.match_status() == {"CSTO exercise opens near Almaty": "done"}
@@ -585,10 +590,10 @@ def test_the_same_story_from_another_feed_alerts_only_a_watch_it_brings_into_sco
     assert world.match().alerts == 1
     world.save(BETA, entry(1, "CSTO exercise opens near Almaty"))  # same link: a new source
     assert world.match_status() == {"CSTO exercise opens near Almaty": "pending"}
-    assert world.match() == MatchReport(articles=1, matches=1, alerts=1, queued=0)
+    assert counts(world.match()) == MatchReport(articles=1, matches=1, alerts=1, queued=0)
     assert [a.watch for a in world.alerts()] == ["csto", "csto-in-beta"]
     world.save(BETA, entry(1, "CSTO exercise opens near Almaty, updated"))
-    assert world.match() == MatchReport(articles=1, matches=0, alerts=0, queued=0)
+    assert counts(world.match()) == MatchReport(articles=1, matches=0, alerts=0, queued=0)
     assert len(world.alerts()) == 2
 
 
@@ -981,7 +986,7 @@ def test_a_digest_watch_queues_its_matches_until_the_digest_time(
     )
     clock.advance(10 * 60)  # 12:10
     world.save(ALPHA, *(entry(n, f"CSTO story {n}") for n in range(1, 4)))
-    assert world.match() == MatchReport(articles=3, matches=3, alerts=0, queued=3)
+    assert counts(world.match()) == MatchReport(articles=3, matches=3, alerts=0, queued=3)
     assert {state for _, _, state in world.matches()} == {"queued"}
     due = schedule.next_digest(clock(), 3600)
     assert due == datetime(2026, 11, 1, 13, 0, tzinfo=UTC)

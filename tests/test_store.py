@@ -29,8 +29,11 @@ ARTICLES_COLUMNS = {
     "extracted_at",
     # migration 3: watches
     "match_status",
+    # migration 4: stories
+    "story_id", "fingerprint",
 }  # fmt: skip
-MATCHES_COLUMNS = {"id", "watch", "article_id", "matched_at", "hits", "state"}
+MATCHES_COLUMNS = {"id", "watch", "article_id", "matched_at", "hits", "state", "story_id"}
+STORIES_COLUMNS = {"id", "title", "first_seen", "last_seen", "articles"}
 ALERTS_COLUMNS = {
     "id", "key", "watch", "notifier", "kind", "event", "status", "attempts", "next_attempt_at",
     "last_error", "created_at", "sent_at", "thread_of",
@@ -121,6 +124,7 @@ def test_migrations_create_the_documented_schema(store: SQLiteStore, db_path: Pa
     assert columns(db_path, "matches") == MATCHES_COLUMNS
     assert columns(db_path, "alerts") == ALERTS_COLUMNS
     assert columns(db_path, "alert_matches") == {"alert_id", "match_id"}
+    assert columns(db_path, "stories") == STORIES_COLUMNS
     assert columns(db_path, "notifiers") == {
         "name", "status", "fingerprint", "last_error", "changed_at",
     }  # fmt: skip
@@ -129,11 +133,11 @@ def test_migrations_create_the_documented_schema(store: SQLiteStore, db_path: Pa
         fts_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'")
         assert "fts5" in fts_sql.fetchone()[0].lower()
         assert columns(db_path, "articles_fts") == {"title", "summary", "body", "keywords"}
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         conn.close()
-    assert store.schema_version == 3
+    assert store.schema_version == 4
 
 
 def test_migration_2_keeps_version_1_data_searchable(
@@ -183,14 +187,14 @@ def test_reopening_does_not_rerun_migrations(
     monkeypatch.setattr(
         store_module,
         "MIGRATIONS",
-        (must_not_run, must_not_run, must_not_run, lambda db: runs.append(4)),
+        (*[must_not_run] * 4, lambda db: runs.append(5)),
     )
-    second = SQLiteStore(db_path)  # runs only the new migration 4
+    second = SQLiteStore(db_path)  # runs only the new migration 5
     second.close()
     third = SQLiteStore(db_path)  # runs nothing
     try:
-        assert runs == [4]
-        assert third.schema_version == 4
+        assert runs == [5]
+        assert third.schema_version == 5
         assert third.rows("SELECT config_url FROM feeds") == [(A,)]
     finally:
         third.close()

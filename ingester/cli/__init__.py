@@ -173,6 +173,12 @@ def run(obj: Context, once: bool, every_feed: bool, as_json: bool) -> None:
             f"{pages.pages} article pages in {pages.elapsed:.1f}s: {pages.from_page} extracted, "
             f"{pages.from_feed} kept the feed's text ({pages.retrying} to retry later)"
         )
+    placed = done.matches
+    if placed.stories or placed.copies or placed.merged:
+        err.print(
+            f"stories: {placed.stories} new, {placed.copies} copies joined an earlier story, "
+            f"{len(placed.merged)} re-issues merged into the article they repeat"
+        )
     if done.matches.matches:
         err.print(
             f"{done.matches.matches} watch matches: {done.matches.alerts} alerts to send, "
@@ -592,3 +598,4 @@ def main() -> None:
 
 
 from . import alerts as alerts  # noqa: E402  (registers `watches` and `alerts`)
+from . import stories as stories  # noqa: E402  (registers `stories`)

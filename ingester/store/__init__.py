@@ -34,6 +34,7 @@ from ..models import (
     OutboxEntry,
     PendingArticle,
     SaveReport,
+    StoryLink,
     WatchPolicy,
 )
 from .outbox import AlertRow as AlertRow
@@ -41,6 +42,9 @@ from .outbox import MatchReport as MatchReport
 from .outbox import OutboxTables
 from .outbox import WatchStats as WatchStats
 from .schema import MIGRATIONS
+from .stories import StoryArticle as StoryArticle
+from .stories import StoryRow as StoryRow
+from .stories import StoryTables
 
 PAUSED = (FeedStatus.GONE, FeedStatus.DISABLED, FeedStatus.REMOVED)
 # A poll's outcome never overrides a config change made while it was in flight.
@@ -162,8 +166,13 @@ class Store(Protocol):
         article_ids: Sequence[int],
         matches: Sequence[Match],
         policies: Mapping[str, WatchPolicy],
+        stories: Sequence[StoryLink] = (),
     ) -> MatchReport:
-        """Record matches with their outbox rows, and mark the articles matched, at once."""
+        """Place articles in stories, record matches with their outbox rows, and mark the
+        articles matched, at once."""
+
+    def story_fingerprints(self, since: datetime) -> list[tuple[int, bytes, datetime]]:
+        """(article id, fingerprint, first seen) of the articles first seen since ``since``."""
 
     def queued_watches(self) -> dict[str, datetime]:
         """Watches with matches waiting for a digest, and the oldest such match's time."""
@@ -229,7 +238,7 @@ def _json_list(values: Sequence[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False) if values else "[]"
 
 
-class SQLiteStore(OutboxTables):
+class SQLiteStore(OutboxTables, StoryTables):
     """``Store`` on a SQLite file in WAL mode."""
 
     def __init__(self, path: Path | str) -> None:

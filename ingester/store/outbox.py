@@ -1,7 +1,7 @@
 """Matches and the outbox: the tables behind watches and alerts.
 
-    articles.match_status = 'pending' -> pending_matches -> (match) -> save_matches
-        -> matches + alerts (one row per notifier) in the same transaction
+    articles.match_status = 'pending' -> pending_matches -> (story, match) -> save_matches
+        -> stories, matches + alerts (one row per notifier) in the same transaction
     due_alerts -> (send) -> alert_sent | alert_failed (retry later, or 'failed')
 
 A match is unique per (watch, article): an article alerts a watch once, ever, however often
@@ -10,6 +10,12 @@ match, so a crash can lose neither; it is marked sent only after the notifier ac
 after a crash between the two the same alert (same key: webhook-id, Message-ID) is sent again
 rather than lost. Instant matches beyond a watch's rate limit, and every match of a digest
 watch, wait as 'queued' until ``make_digest`` gathers them into one alert.
+
+Stories: each new article joins the story of the earlier article it repeats, or starts one
+(a story's id is its first article's). A repeat from the same feed (a re-issue with a new
+GUID, title or URL) is merged into the article it repeats, as an update of it. A watch alerts
+once per story: a later copy that matches joins silently, or, for a watch that asks for
+updates, sends a "story.updated" alert threaded under the first.
 """
 
 from __future__ import annotations
@@ -24,7 +30,16 @@ from typing import Any
 
 import sqlite_utils
 
-from ..models import Alert, AlertArticle, Hit, Match, MatchTarget, OutboxEntry, WatchPolicy
+from ..models import (
+    Alert,
+    AlertArticle,
+    Hit,
+    Match,
+    MatchTarget,
+    OutboxEntry,
+    StoryLink,
+    WatchPolicy,
+)
 
 DIGEST_LIMIT = 200  # articles per digest message; a bigger backlog goes out in several
 ALERT_KEYWORDS = 8  # keywords shown per article, best first
@@ -37,6 +52,9 @@ class MatchReport:
     matches: int = 0  # new (watch, article) matches
     alerts: int = 0  # outbox rows written (one per notifier)
     queued: int = 0  # matches waiting for a digest (digest mode, or over the rate limit)
+    stories: int = 0  # new stories
+    copies: int = 0  # articles that joined an earlier article's story
+    merged: tuple[int, ...] = ()  # re-issues merged into the article they repeat (now gone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +146,8 @@ class OutboxTables:
     def _targets(self, where: str, params: list[Any]) -> list[MatchTarget]:
         rows = self.db.execute(
             "SELECT a.id, COALESCE(a.title, a.page_title, ''),"
-            " COALESCE(a.body, a.content, a.summary, ''), a.lang, a.tags, a.first_seen, a.url"
+            " COALESCE(a.body, a.content, a.summary, ''), a.lang, a.tags, a.first_seen, a.url,"
+            " COALESCE(a.summary, ''), a.story_id"
             f" FROM articles a {where}",
             params,
         ).fetchall()
@@ -157,7 +176,7 @@ class OutboxTables:
             ):
                 words.setdefault(article_id, []).extend([text, *json.loads(aliases)])
         targets = []
-        for article_id, title, body, lang, tags, first_seen, url in rows:
+        for article_id, title, body, lang, tags, first_seen, url, summary, story in rows:
             sources = feeds.get(article_id, [])
             all_tags = [t for _, _, feed_tags in sources for t in json.loads(feed_tags)]
             all_tags += json.loads(tags or "[]")
@@ -173,6 +192,8 @@ class OutboxTables:
                     keywords=tuple(words.get(article_id, ())),
                     first_seen=_moment(first_seen),
                     url=url,
+                    summary=summary,
+                    story_id=story,
                 )
             )
         return targets
@@ -183,27 +204,46 @@ class OutboxTables:
         article_ids: Sequence[int],
         matches: Sequence[Match],
         policies: Mapping[str, WatchPolicy],
+        stories: Sequence[StoryLink] = (),
     ) -> MatchReport:
-        """Record matches and write their alerts, and mark the articles matched: all in one
-        transaction. A (watch, article) pair already matched is left alone."""
+        """Place new articles in stories, record matches and write their alerts, and mark the
+        articles matched: all in one transaction. A watch alerts once per story: a (watch,
+        article) pair already matched is left alone, and a later article of a story the watch
+        has matched joins it (silently, or as a "story.updated" alert)."""
         stamp = _stamp(now)
         made = alerts = queued = 0
         execute = self.db.conn.execute
         with self._transaction():
+            new_stories, copies, merged = self._place(stories, stamp)
             for match in matches:
                 policy = policies.get(match.watch)
-                if policy is None:
+                if policy is None or match.article_id in merged:
                     continue
+                row = execute(
+                    "SELECT COALESCE(story_id, id) FROM articles WHERE id = ?", (match.article_id,)
+                ).fetchone()
+                if row is None:
+                    continue
+                story = row[0]
                 cursor = execute(
-                    "INSERT OR IGNORE INTO matches (watch, article_id, matched_at, hits, state)"
-                    " VALUES (?, ?, ?, ?, 'new')",
-                    (match.watch, match.article_id, stamp, _hits_json(match.hits)),
+                    "INSERT OR IGNORE INTO matches"
+                    " (watch, article_id, story_id, matched_at, hits, state)"
+                    " VALUES (?, ?, ?, ?, ?, 'new')",
+                    (match.watch, match.article_id, story, stamp, _hits_json(match.hits)),
                 )
                 if not cursor.rowcount:
                     continue  # one alert per article per watch, ever
                 made += 1
                 match_id = int(cursor.lastrowid or 0)
-                if policy.mode == "digest" or self._over_limit(policy, now):
+                first = execute(
+                    "SELECT id FROM matches WHERE watch = ? AND story_id = ? AND id != ?"
+                    " ORDER BY id LIMIT 1",
+                    (match.watch, story, match_id),
+                ).fetchone()
+                if first is not None:  # the watch has matched this story before
+                    state, sent = self._story_update(policy, first[0], match_id, stamp)
+                    alerts += sent
+                elif policy.mode == "digest" or self._over_limit(policy, now):
                     state = "queued"
                     queued += 1
                 else:
@@ -219,7 +259,120 @@ class OutboxTables:
                     f" WHERE id IN ({','.join('?' * len(chunk))})",
                     chunk,
                 )
-        return MatchReport(len(article_ids), made, alerts, queued)
+        return MatchReport(
+            len(article_ids), made, alerts, queued, new_stories, copies, tuple(sorted(merged))
+        )
+
+    def _story_update(
+        self, policy: WatchPolicy, first_match: int, match_id: int, stamp: str | None
+    ) -> tuple[str, int]:
+        """A later article of a story the watch already matched: silent, or an update
+        threaded under the first alert through each notifier. Returns (state, alerts)."""
+        if policy.story_updates != "notify" or policy.mode != "instant" or not policy.notify:
+            return "joined", 0
+        for notifier in policy.notify:
+            thread = self.db.conn.execute(
+                "SELECT al.key FROM alerts al JOIN alert_matches am ON am.alert_id = al.id"
+                " WHERE am.match_id = ? AND al.notifier = ? ORDER BY al.id LIMIT 1",
+                (first_match, notifier),
+            ).fetchone()
+            self._add_alert(
+                alert_key(), policy.name, notifier, "instant", stamp, [match_id],
+                event="story.updated", thread_of=thread[0] if thread else None,
+            )  # fmt: skip
+        return "updated", len(policy.notify)
+
+    def _place(self, links: Sequence[StoryLink], stamp: str | None) -> tuple[int, int, set[int]]:
+        """Put each new article in its story; merge re-issues. (new stories, copies, merged)"""
+        execute = self.db.conn.execute
+        new = copies = 0
+        merged: set[int] = set()
+        for link in links:
+            repeats = None
+            if link.repeats is not None and link.repeats != link.article_id:
+                repeats = execute(
+                    "SELECT id, COALESCE(story_id, id) FROM articles WHERE id = ?",
+                    (link.repeats,),
+                ).fetchone()
+            if repeats is not None and self._same_feed(link.article_id, repeats[0]):
+                self._merge(link.article_id, repeats[0], stamp)
+                merged.add(link.article_id)
+                continue
+            if repeats is not None:
+                story = repeats[1]
+                execute(
+                    "UPDATE stories SET articles = articles + 1, last_seen = ? WHERE id = ?",
+                    (stamp, story),
+                )
+                copies += 1
+            else:
+                story = link.article_id
+                execute(
+                    "INSERT OR IGNORE INTO stories (id, title, first_seen, last_seen)"
+                    " SELECT id, COALESCE(title, page_title), first_seen, ? FROM articles"
+                    " WHERE id = ?",
+                    (stamp, link.article_id),
+                )
+                new += 1
+            execute(
+                "UPDATE articles SET story_id = ?, fingerprint = ? WHERE id = ?",
+                (story, link.fingerprint, link.article_id),
+            )
+        return new, copies, merged
+
+    def _same_feed(self, one: int, other: int) -> bool:
+        return (
+            self.db.conn.execute(
+                "SELECT 1 FROM article_sources a JOIN article_sources b ON a.feed_id = b.feed_id"
+                " WHERE a.article_id = ? AND b.article_id = ? LIMIT 1",
+                (one, other),
+            ).fetchone()
+            is not None
+        )
+
+    def _merge(self, reissue: int, original: int, stamp: str | None) -> None:
+        """A re-issue (new GUID, title or URL, same story, same feed) becomes an update of
+        the article it repeats: its entry points there, its text replaces the old one, and
+        its own row goes. The original keeps its id, URL, story and alerts."""
+        execute = self.db.conn.execute
+        row = execute(
+            "SELECT title, summary, content, author, published, updated, tags, body,"
+            " page_title, lang, keywords FROM articles WHERE id = ?",
+            (reissue,),
+        ).fetchone()
+        if row is None:
+            return
+        execute("UPDATE article_sources SET article_id = ? WHERE article_id = ?",
+                (original, reissue))  # fmt: skip
+        if execute("SELECT 1 FROM article_keywords WHERE article_id = ?", (reissue,)).fetchone():
+            execute("DELETE FROM article_keywords WHERE article_id = ?", (original,))
+            execute("UPDATE article_keywords SET article_id = ? WHERE article_id = ?",
+                    (original, reissue))  # fmt: skip
+        execute("DELETE FROM matches WHERE article_id = ?", (reissue,))
+        execute("DELETE FROM articles WHERE id = ?", (reissue,))
+        execute(
+            "UPDATE articles SET title = ?, summary = ?, content = ?,"
+            " author = COALESCE(?, author), published = COALESCE(?, published), updated = ?,"
+            " tags = ?, body = COALESCE(?, body), page_title = COALESCE(?, page_title),"
+            " lang = COALESCE(?, lang), keywords = COALESCE(?, keywords), updated_at = ?,"
+            " revision = revision + 1, match_status = 'pending' WHERE id = ?",
+            (*row, stamp, original),
+        )
+        # A story is titled after its first article, as that article reads now.
+        execute(
+            "UPDATE stories SET last_seen = ?, title = CASE WHEN id = ? THEN ? ELSE title END"
+            " WHERE id = (SELECT story_id FROM articles WHERE id = ?)",
+            (stamp, original, row[0], original),
+        )
+
+    def story_fingerprints(self, since: datetime) -> list[tuple[int, bytes, datetime]]:
+        """(article id, fingerprint, first seen) of the articles of the window."""
+        rows = self.db.execute(
+            "SELECT id, fingerprint, first_seen FROM articles"
+            " WHERE fingerprint IS NOT NULL AND first_seen >= ?",
+            [_stamp(since)],
+        ).fetchall()
+        return [(i, bytes(data), moment) for i, data, seen in rows if (moment := _moment(seen))]
 
     def _over_limit(self, policy: WatchPolicy, now: datetime) -> bool:
         if policy.rate_limit is None:
@@ -233,11 +386,21 @@ class OutboxTables:
         return bool(alerted >= count)
 
     def _add_alert(
-        self, key: str, watch: str, notifier: str, kind: str, stamp: str | None, matches: list[int]
+        self,
+        key: str,
+        watch: str,
+        notifier: str,
+        kind: str,
+        stamp: str | None,
+        matches: list[int],
+        *,
+        event: str = "alert.created",
+        thread_of: str | None = None,
     ) -> None:
         cursor = self.db.conn.execute(
-            "INSERT INTO alerts (key, watch, notifier, kind, created_at) VALUES (?, ?, ?, ?, ?)",
-            (key, watch, notifier, kind, stamp),
+            "INSERT INTO alerts (key, watch, notifier, kind, created_at, event, thread_of)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (key, watch, notifier, kind, stamp, event, thread_of),
         )
         self.db.conn.executemany(
             "INSERT INTO alert_matches (alert_id, match_id) VALUES (?, ?)",

@@ -204,4 +204,36 @@ def _m3_watches(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m1_initial, _m2_article_bodies, _m3_watches)
+def _m4_stories(db: sqlite_utils.Database) -> None:
+    """Stories: copies of one story across feeds share a story; the fingerprint of each
+    article of the recent window is kept so the window's index is rebuilt without texts.
+
+    A story's id is the id of its first article. Every article stored before this migration
+    is a story of its own.
+    """
+    db.executescript(
+        """
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            title TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            articles INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX stories_first_seen ON stories (first_seen);
+        ALTER TABLE articles ADD COLUMN story_id INTEGER REFERENCES stories (id);
+        ALTER TABLE articles ADD COLUMN fingerprint BLOB;
+        INSERT INTO stories (id, title, first_seen, last_seen)
+            SELECT id, title, first_seen, first_seen FROM articles;
+        UPDATE articles SET story_id = id;
+        CREATE INDEX articles_story ON articles (story_id);
+        CREATE INDEX articles_fingerprinted ON articles (first_seen) WHERE fingerprint IS NOT NULL;
+
+        ALTER TABLE matches ADD COLUMN story_id INTEGER;
+        UPDATE matches SET story_id = article_id;
+        CREATE INDEX matches_story ON matches (watch, story_id);
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m1_initial, _m2_article_bodies, _m3_watches, _m4_stories)
