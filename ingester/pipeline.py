@@ -35,9 +35,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from . import dedupe, parse, schedule, story
+from . import dedupe, parse, schedule
 from .config import Settings, WatchSettings
 from .errors import FeedError, FetchError, StorageError
 from .fetch import Fetcher
@@ -55,6 +55,9 @@ from .models import (
     StoryLink,
 )
 from .store import FeedMeta, MatchReport, Store
+
+if TYPE_CHECKING:  # story brings numpy, datasketch and scipy: only where stories are placed
+    from .story import StoryIndex
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +159,11 @@ def find_matches(
 
 def rebuild_stories(
     rows: Sequence[tuple[int, bytes, datetime]], now: datetime, window: timedelta
-) -> tuple[story.StoryIndex, int]:
+) -> tuple[StoryIndex, int]:
     """The window's index from stored fingerprints; those of another format are left out."""
-    index = story.StoryIndex(window=window)
+    from .story import StoryIndex
+
+    index = StoryIndex(window=window)
     cutoff, skipped = now - window, 0
     for article_id, data, first_seen in rows:
         if first_seen < cutoff:
@@ -171,10 +176,12 @@ def rebuild_stories(
 
 
 def place_stories(
-    index: story.StoryIndex | None, targets: Sequence[MatchTarget], now: datetime
+    index: StoryIndex | None, targets: Sequence[MatchTarget], now: datetime
 ) -> list[StoryLink]:
     """For each article not yet in a story, the earlier article of the window that tells the
     same story, if any; each is indexed at once, so copies in one batch find each other."""
+    from . import story
+
     links = []
     if index is not None:
         index.expire(now)
@@ -267,7 +274,7 @@ class Pipeline:
         self.clock = clock
         self.rng = rng or random.Random()
         self._matcher: tuple[Settings, Matcher] | None = None
-        self._stories: story.StoryIndex | None = None  # the window, built on first use
+        self._stories: StoryIndex | None = None  # the window, built on first use
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._writes: list[tuple[Callable[[], object], asyncio.Future[object]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -371,12 +378,12 @@ class Pipeline:
         self,
         settings: Settings,
         targets: Sequence[MatchTarget],
-        index: story.StoryIndex | None,
+        index: StoryIndex | None,
     ) -> tuple[list[StoryLink], list[Match]]:
         links = place_stories(index, targets, self.clock())
         return links, find_matches(self.matcher(settings), settings.watches, targets)
 
-    async def story_index(self) -> story.StoryIndex | None:
+    async def story_index(self) -> StoryIndex | None:
         """The window of recent articles' fingerprints: rebuilt from the database on first
         use (about 0.1 ms an article), then kept up to date as articles are placed."""
         if not self.settings.stories.enabled:

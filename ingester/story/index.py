@@ -1,9 +1,16 @@
 """The window of recent articles that a new article may repeat: a MinHash LSH index.
 
-``StoryIndex`` wraps ``datasketch.MinHashLSH``. It holds each article's fingerprint as bytes
-and the time it was first seen, forgets articles older than the window (seven days unless
-told otherwise) or beyond a capacity, and is rebuilt after a restart from the stored bytes
-alone, without any text. Candidates from the LSH bands are confirmed with ``compare``.
+``StoryIndex`` holds each article's fingerprint as bytes and the time it was first seen,
+forgets articles older than the window (seven days unless told otherwise) or beyond a
+capacity, and is rebuilt after a restart from the stored bytes alone, without any text.
+Candidates come from LSH bands of the MinHash signatures (datasketch's MinHash, see
+``sketch``) and are confirmed with ``compare``.
+
+The bands are the ones ``datasketch.MinHashLSH`` picks for a Jaccard threshold of 0.2 with
+128 permutations (28 bands of 2 rows), but the buckets are kept here, as sorted numpy arrays:
+12 bytes per article and band. MinHashLSH's in-memory storage keeps a Python set per bucket
+(960 MB for 100,000 articles), and even with a compact storage plugged in its dictionaries
+cost about 2.5 KB per article; the arrays cost 340 bytes.
 
 No clock and no I/O: the caller says what time it is and where the bytes live.
 """
@@ -11,18 +18,13 @@ No clock and no I/O: the caller says what time it is and where the bytes live.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 import numpy as np
-from datasketch import MinHashLSH  # type: ignore[import-untyped]
-from datasketch.storage import (  # type: ignore[import-untyped]
-    OrderedStorage,
-    UnorderedStorage,
-)
+import numpy.typing as npt
 
 from .sketch import (
     NUM_PERM,
@@ -36,11 +38,14 @@ from .sketch import (
 )
 
 WINDOW = timedelta(days=7)
-# The Jaccard similarity datasketch tunes its bands for. A copy trimmed to half its source has
-# a Jaccard similarity near 0.3 (containment 1.0), so the bar sits well below that: with 128
-# permutations datasketch picks 28 bands of 2 rows, which makes a pair at J=0.3 a candidate
-# with probability 0.93, at J=0.4 0.99, and a pair of unrelated articles (J<0.01) rarely.
+# The Jaccard similarity the bands are tuned for. A copy trimmed to half its source has a
+# Jaccard similarity near 0.3 (containment 1.0), so the bar sits well below that: with 128
+# permutations datasketch's MinHashLSH picks 28 bands of 2 rows for it, which makes a pair at
+# J=0.3 a candidate with probability 0.93, at J=0.4 0.99, and a pair of unrelated articles
+# (J<0.01) rarely.
 LSH_THRESHOLD = 0.2
+BANDS, ROWS = 28, 2
+MERGE_AT = 65_536  # band entries waiting in the dictionary before they go into the arrays
 
 ArticleId = int
 
@@ -80,19 +85,17 @@ class StoryIndex:
         self.window = window
         self.capacity = capacity
         self.num_perm = num_perm
-        self._lsh: Any = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        # datasketch's in-memory storage keeps a set per bucket, even for the one key that most
-        # buckets hold: 960 MB for 100,000 articles in 28 bands. These keep a lone key bare.
-        # (Storage is datasketch's pluggable layer; MinHashLSH only calls the Storage API.)
-        self._lsh.hashtables = [_Buckets() for _ in range(self._lsh.b)]
-        self._lsh.keys = _Keys()
+        self.threshold = threshold
+        if num_perm < BANDS * ROWS:
+            raise ValueError(f"{BANDS} bands of {ROWS} rows need {BANDS * ROWS} permutations")
+        self._buckets = _Buckets(BANDS, ROWS)
         self._entries: dict[ArticleId, tuple[bytes, float]] = {}  # fingerprint, first seen
         self._by_age: list[tuple[float, ArticleId]] = []  # a heap; stale rows skipped on pop
 
     @property
     def bands(self) -> tuple[int, int]:
-        """The (bands, rows per band) datasketch chose for the threshold."""
-        return self._lsh.b, self._lsh.r
+        """(bands, rows per band)."""
+        return BANDS, ROWS
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -114,7 +117,7 @@ class StoryIndex:
         if article_id in self._entries:
             self.remove(article_id)
         seen = _timestamp(first_seen)
-        self._lsh.insert(article_id, _Signature(signature), check_duplication=False)
+        self._buckets.add(article_id, self._buckets.keys(signature))
         self._entries[article_id] = (data, seen)
         heapq.heappush(self._by_age, (seen, article_id))
         if self.capacity is not None:
@@ -124,15 +127,14 @@ class StoryIndex:
     def remove(self, article_id: ArticleId) -> None:
         """Forget an article; nothing happens if it is not indexed."""
         if self._entries.pop(article_id, None) is not None:
-            self._lsh.remove(article_id)
+            self._buckets.remove(article_id)
 
     def fingerprint(self, article_id: ArticleId) -> Fingerprint:
         return Fingerprint.from_bytes(self._entries[article_id][0])
 
     def candidates(self, fp: Fingerprint) -> list[ArticleId]:
         """Articles sharing at least one LSH band with ``fp``: likely similar, unconfirmed."""
-        found: list[ArticleId] = self._lsh.query(_Signature(fp.hashvalues))
-        return found
+        return sorted(self._buckets.query(self._buckets.keys(fp.hashvalues)))
 
     def find(
         self,
@@ -208,19 +210,6 @@ class StoryIndex:
         return index
 
 
-class _Signature:
-    """What ``MinHashLSH`` reads of a MinHash: its length and ``hashvalues``. Fed the uint32
-    values as stored, the band keys are half the bytes of a ``LeanMinHash``'s uint64 ones."""
-
-    __slots__ = ("hashvalues",)
-
-    def __init__(self, hashvalues: np.ndarray[Any, np.dtype[np.uint32]]) -> None:
-        self.hashvalues = hashvalues
-
-    def __len__(self) -> int:
-        return len(self.hashvalues)
-
-
 def _timestamp(moment: datetime) -> float:
     if moment.tzinfo is None:
         raise ValueError("times must be timezone-aware")
@@ -231,81 +220,75 @@ def _from_timestamp(seen: float) -> datetime:
     return datetime.fromtimestamp(seen, UTC)
 
 
-class _Buckets(UnorderedStorage):  # type: ignore[misc]
-    """One band's buckets: band hash -> the key, or a set of keys when several share it."""
+class _Buckets:
+    """LSH buckets: for each (article, band) a 64-bit key of the band's rows and the article.
 
-    def __init__(self) -> None:
-        self._buckets: dict[Hashable, Any] = {}
+    Most entries sit in two arrays sorted by key (12 bytes an entry); new ones wait in a
+    dictionary until there are enough to merge. Removed articles are remembered and filtered
+    out until a compaction drops their entries.
+    """
 
-    def keys(self) -> Iterable[Hashable]:
-        return self._buckets.keys()
+    def __init__(self, bands: int, rows: int) -> None:
+        self.bands, self.rows = bands, rows
+        # A different salt per band, so equal rows in two bands are not one bucket.
+        self._salt = np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        self._keys: npt.NDArray[np.uint64] = np.empty(0, np.uint64)
+        self._ids: npt.NDArray[np.int64] = np.empty(0, np.int64)
+        self._waiting: dict[int, list[ArticleId]] = {}
+        self._waiting_count = 0
+        self._removed: set[ArticleId] = set()
+        self._live = 0
 
-    def get(self, key: Hashable) -> Iterable[Hashable]:
-        found = self._buckets.get(key)
-        if found is None:
-            return ()
-        return found if type(found) is set else (found,)
+    def keys(self, signature: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint64]:
+        rows = signature[: self.bands * self.rows].astype(np.uint64).reshape(self.bands, self.rows)
+        key = np.zeros(self.bands, np.uint64)
+        for row in range(self.rows):  # FNV-style mixing; uint64 arithmetic wraps around
+            key = (key * np.uint64(0x100000001B3)) ^ rows[:, row]
+        return key ^ self._salt
 
-    def insert(self, key: Hashable, *vals: Hashable, **kwargs: Any) -> None:
-        for val in vals:
-            found = self._buckets.get(key)
-            if found is None:
-                self._buckets[key] = val
-            elif type(found) is set:
-                found.add(val)
-            elif found != val:
-                self._buckets[key] = {found, val}
+    def add(self, article_id: ArticleId, keys: npt.NDArray[np.uint64]) -> None:
+        if article_id in self._removed:  # its old entries must go before new ones come
+            self._compact()
+        for key in keys.tolist():
+            self._waiting.setdefault(key, []).append(article_id)
+        self._waiting_count += len(keys)
+        self._live += 1
+        if self._waiting_count >= max(MERGE_AT, len(self._keys) // 4):
+            self._merge()
 
-    def remove(self, *keys: Hashable, **kwargs: Any) -> None:
-        for key in keys:
-            self._buckets.pop(key, None)
+    def remove(self, article_id: ArticleId) -> None:
+        self._removed.add(article_id)
+        self._live -= 1
+        if len(self._removed) * 4 > max(self._live, 1024):
+            self._compact()
 
-    def remove_val(self, key: Hashable, val: Hashable, **kwargs: Any) -> None:
-        found = self._buckets[key]
-        if type(found) is set:
-            found.discard(val)
-            if len(found) == 1:
-                self._buckets[key] = next(iter(found))
-        elif found == val:
-            del self._buckets[key]
+    def query(self, keys: npt.NDArray[np.uint64]) -> set[ArticleId]:
+        found: set[ArticleId] = set()
+        if len(self._keys):
+            left = np.searchsorted(self._keys, keys, side="left")
+            right = np.searchsorted(self._keys, keys, side="right")
+            for start, end in zip(left.tolist(), right.tolist(), strict=True):
+                if end > start:
+                    found.update(self._ids[start:end].tolist())
+        for key in keys.tolist():
+            waiting = self._waiting.get(key)
+            if waiting:
+                found.update(waiting)
+        return found - self._removed
 
-    def size(self) -> int:
-        return len(self._buckets)
+    def _merge(self) -> None:
+        keys = [key for key, ids in self._waiting.items() for _ in ids]
+        ids = [article_id for waiting in self._waiting.values() for article_id in waiting]
+        all_keys = np.concatenate([self._keys, np.array(keys, dtype=np.uint64)])
+        all_ids = np.concatenate([self._ids, np.array(ids, dtype=np.int64)])
+        order = np.argsort(all_keys, kind="stable")
+        self._keys, self._ids = all_keys[order], all_ids[order]
+        self._waiting, self._waiting_count = {}, 0
 
-    def itemcounts(self, **kwargs: Any) -> dict[Hashable, int]:
-        return {k: len(v) if type(v) is set else 1 for k, v in self._buckets.items()}
-
-    def has_key(self, key: Hashable) -> bool:
-        return key in self._buckets
-
-
-class _Keys(OrderedStorage):  # type: ignore[misc]
-    """Key -> its band hashes, as a tuple rather than datasketch's growing list."""
-
-    def __init__(self) -> None:
-        self._bands: dict[Hashable, tuple[Hashable, ...]] = {}
-
-    def keys(self) -> Iterable[Hashable]:
-        return self._bands.keys()
-
-    def get(self, key: Hashable) -> tuple[Hashable, ...]:
-        return self._bands.get(key, ())
-
-    def insert(self, key: Hashable, *vals: Hashable, **kwargs: Any) -> None:
-        self._bands[key] = vals
-
-    def remove(self, *keys: Hashable, **kwargs: Any) -> None:
-        for key in keys:
-            del self._bands[key]
-
-    def remove_val(self, key: Hashable, val: Hashable, **kwargs: Any) -> None:
-        raise NotImplementedError("band hashes are replaced whole")
-
-    def size(self) -> int:
-        return len(self._bands)
-
-    def itemcounts(self, **kwargs: Any) -> dict[Hashable, int]:
-        return {k: len(v) for k, v in self._bands.items()}
-
-    def has_key(self, key: Hashable) -> bool:
-        return key in self._bands
+    def _compact(self) -> None:
+        self._merge()
+        if self._removed:
+            removed = np.fromiter(self._removed, dtype=np.int64, count=len(self._removed))
+            keep = ~np.isin(self._ids, removed)
+            self._keys, self._ids = self._keys[keep], self._ids[keep]
+            self._removed = set()
