@@ -426,8 +426,8 @@ class Pipeline:
                 self.store.save_matches, self.clock(), ids, found, policies, links
             )
             if index is not None:
-                for merged in report.merged:
-                    index.remove(merged)
+                for reissue, original in report.merged:
+                    index.replace(original, reissue)  # the original now reads as the re-issue
             if report.merged:
                 log.info("%d re-issued items merged into the articles they repeat",
                          len(report.merged))  # fmt: skip

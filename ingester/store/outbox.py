@@ -54,7 +54,8 @@ class MatchReport:
     queued: int = 0  # matches waiting for a digest (digest mode, or over the rate limit)
     stories: int = 0  # new stories
     copies: int = 0  # articles that joined an earlier article's story
-    merged: tuple[int, ...] = ()  # re-issues merged into the article they repeat (now gone)
+    # (re-issue, original): re-issues merged into the article they repeat (their rows gone)
+    merged: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +218,7 @@ class OutboxTables:
             new_stories, copies, merged = self._place(stories, stamp)
             for match in matches:
                 policy = policies.get(match.watch)
-                if policy is None or match.article_id in merged:
+                if policy is None or match.article_id in merged:  # the original re-matches
                     continue
                 row = execute(
                     "SELECT COALESCE(story_id, id) FROM articles WHERE id = ?", (match.article_id,)
@@ -260,7 +261,13 @@ class OutboxTables:
                     chunk,
                 )
         return MatchReport(
-            len(article_ids), made, alerts, queued, new_stories, copies, tuple(sorted(merged))
+            len(article_ids),
+            made,
+            alerts,
+            queued,
+            new_stories,
+            copies,
+            tuple(sorted(merged.items())),
         )
 
     def _story_update(
@@ -282,21 +289,25 @@ class OutboxTables:
             )  # fmt: skip
         return "updated", len(policy.notify)
 
-    def _place(self, links: Sequence[StoryLink], stamp: str | None) -> tuple[int, int, set[int]]:
-        """Put each new article in its story; merge re-issues. (new stories, copies, merged)"""
+    def _place(
+        self, links: Sequence[StoryLink], stamp: str | None
+    ) -> tuple[int, int, dict[int, int]]:
+        """Put each new article in its story; merge re-issues.
+        Returns (new stories, copies, {re-issue: the original it was merged into})."""
         execute = self.db.conn.execute
         new = copies = 0
-        merged: set[int] = set()
+        merged: dict[int, int] = {}
         for link in links:
             repeats = None
-            if link.repeats is not None and link.repeats != link.article_id:
+            # A link to a re-issue merged a moment ago leads to the article it became.
+            target = merged.get(link.repeats, link.repeats) if link.repeats is not None else None
+            if target is not None and target != link.article_id:
                 repeats = execute(
-                    "SELECT id, COALESCE(story_id, id) FROM articles WHERE id = ?",
-                    (link.repeats,),
+                    "SELECT id, COALESCE(story_id, id) FROM articles WHERE id = ?", (target,)
                 ).fetchone()
             if repeats is not None and self._same_feed(link.article_id, repeats[0]):
-                self._merge(link.article_id, repeats[0], stamp)
-                merged.add(link.article_id)
+                self._merge(link.article_id, repeats[0], link.fingerprint, stamp)
+                merged[link.article_id] = repeats[0]
                 continue
             if repeats is not None:
                 story = repeats[1]
@@ -330,7 +341,9 @@ class OutboxTables:
             is not None
         )
 
-    def _merge(self, reissue: int, original: int, stamp: str | None) -> None:
+    def _merge(
+        self, reissue: int, original: int, fingerprint: bytes | None, stamp: str | None
+    ) -> None:
         """A re-issue (new GUID, title or URL, same story, same feed) becomes an update of
         the article it repeats: its entry points there, its text replaces the old one, and
         its own row goes. The original keeps its id, URL, story and alerts."""
@@ -355,8 +368,9 @@ class OutboxTables:
             " author = COALESCE(?, author), published = COALESCE(?, published), updated = ?,"
             " tags = ?, body = COALESCE(?, body), page_title = COALESCE(?, page_title),"
             " lang = COALESCE(?, lang), keywords = COALESCE(?, keywords), updated_at = ?,"
-            " revision = revision + 1, match_status = 'pending' WHERE id = ?",
-            (*row, stamp, original),
+            " revision = revision + 1, match_status = 'pending',"
+            " fingerprint = COALESCE(?, fingerprint) WHERE id = ?",
+            (*row, stamp, fingerprint, original),
         )
         # A story is titled after its first article, as that article reads now.
         execute(

@@ -224,7 +224,7 @@ def _m4_stories(db: sqlite_utils.Database) -> None:
         ALTER TABLE articles ADD COLUMN story_id INTEGER REFERENCES stories (id);
         ALTER TABLE articles ADD COLUMN fingerprint BLOB;
         INSERT INTO stories (id, title, first_seen, last_seen)
-            SELECT id, title, first_seen, first_seen FROM articles;
+            SELECT id, COALESCE(title, page_title), first_seen, first_seen FROM articles;
         UPDATE articles SET story_id = id;
         CREATE INDEX articles_story ON articles (story_id);
         CREATE INDEX articles_fingerprinted ON articles (first_seen) WHERE fingerprint IS NOT NULL;

@@ -129,6 +129,15 @@ class StoryIndex:
         if self._entries.pop(article_id, None) is not None:
             self._buckets.remove(article_id)
 
+    def replace(self, original: ArticleId, reissue: ArticleId) -> None:
+        """``reissue`` was merged into ``original``: the original takes the re-issue's
+        fingerprint (its text now) and keeps its own first-seen time; the re-issue goes."""
+        entry, old = self._entries.get(reissue), self._entries.get(original)
+        self.remove(reissue)
+        if entry is not None:
+            seen = old[1] if old is not None else entry[1]
+            self.add(original, entry[0], _from_timestamp(seen))
+
     def fingerprint(self, article_id: ArticleId) -> Fingerprint:
         return Fingerprint.from_bytes(self._entries[article_id][0])
 
