@@ -60,7 +60,10 @@ class Finder:
         # By place number (see ``Pattern.holds``); the matcher decides some beforehand.
         self.found: dict[int, bool] = decided if decided is not None else {}
         self._hits: dict[int, Hit | None] = {}  # by pattern; None: it does not occur
-        self._located: dict[int, tuple[str, str]] = {}  # by place: matched text, snippet
+        # By search and field: watches that share a term share its search, and where it
+        # first occurs in a field (and the snippet there) is the same for all of them.
+        self._spans: dict[tuple[int, str], tuple[int, int] | None] = {}
+        self._located: dict[tuple[int, str], tuple[str, str]] = {}  # matched text, snippet
 
     def occurs(self, search: Search, name: str) -> bool:
         if search.regex is None:
@@ -76,7 +79,14 @@ class Finder:
             return _has_word(search.word, search.keys, text)
         if not search.required <= text.words:
             return False
-        return _span(search, text) is not None
+        return self._span(search, name, text) is not None
+
+    def _span(self, search: Search, name: str, text: Text) -> tuple[int, int] | None:
+        key = (id(search), name)
+        if key in self._spans:
+            return self._spans[key]
+        found = self._spans[key] = _span(search, text)
+        return found
 
     def hit(self, pattern: Pattern) -> Hit | None:
         """The term's hit: in the first of its fields where it occurs (the title before the
@@ -87,28 +97,28 @@ class Finder:
             if pattern.holds(self):  # which stops at that first field
                 for place, name in pattern.places:
                     if self.found.get(place):
-                        text, snippet = self._locate(pattern.search, place, name)
+                        text, snippet = self._locate(pattern.search, name)
                         made = Hit(pattern.label, name, text, snippet, pattern.entity)
                         break
             self._hits[id(pattern)] = made
         return made
 
-    def _locate(self, search: Search, place: int, name: str) -> tuple[str, str]:
+    def _locate(self, search: Search, name: str) -> tuple[str, str]:
         """The text of the first occurrence in a field and the snippet around it."""
-        located = self._located.get(place)
+        located = self._located.get((id(search), name))
         if located is None:
             if search.regex is None:
                 located = (self.doc.lang, self.doc.lang)
             else:
                 text = self.doc.texts[name]
                 if self.keyed:
-                    span = _span(search, text)
+                    span = self._span(search, name, text)
                 else:
                     found = search.regex.search(text.raw)
                     span = found.span() if found else None
                 assert span is not None  # the term was found in this field a moment ago
                 located = (text.raw[span[0] : span[1]], _snippet(text, *span))
-            self._located[place] = located
+            self._located[(id(search), name)] = located
         return located
 
 
