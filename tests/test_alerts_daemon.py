@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -37,6 +36,7 @@ from conftest import Item, rss
 from pytest_httpserver import HTTPServer
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
+from test_daemon import query, wait_until
 from werkzeug import Request, Response
 
 from ingester.alert.email import message_id
@@ -334,39 +334,6 @@ def daemon() -> Iterator[Callable[..., Running]]:
     yield start
     for running in started:
         running.kill_group()
-
-
-def wait_until(
-    check: Callable[[], Any], timeout: float, what: str, running: Running | None = None
-) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if running is not None and not running.running():
-            pytest.fail(
-                f"daemon exited ({running.proc.returncode}) before {what}:\n{running.stderr()}"
-            )
-        if time.monotonic() > deadline:
-            log = running.stderr() if running else ""
-            pytest.fail(f"timed out after {timeout}s waiting for {what}\n{log}")
-        time.sleep(0.05)
-
-
-def query(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Read the daemon's database; an absent or half-created one reads as empty."""
-    if not db.exists():
-        return []
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        return conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
-            return []
-        raise
-    finally:
-        conn.close()
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ import logging
 import ssl
 import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Literal, Self, get_args
 
@@ -34,6 +33,7 @@ import httpx
 
 from .. import __version__
 from ..errors import AlertError
+from ..fetch import retry_after_seconds
 from . import Alert
 from .render import discord_payload, json_payload, one_line, shorten, slack_payload
 
@@ -201,20 +201,6 @@ class WebhookNotifier:
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._url, self.where)
-
-
-def retry_after_seconds(value: str, now: float) -> float | None:
-    """Retry-After as seconds from now: delta-seconds or an HTTP-date (RFC 9110, 10.2.3)."""
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        return None
-    return max(0.0, moment.timestamp() - now)
 
 
 async def _start_of(response: httpx.Response) -> str:
