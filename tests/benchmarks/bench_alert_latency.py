@@ -78,14 +78,56 @@ QUIET_TITLES = (
     "New rail link to {place} opens in Kazakhstan ({n})",
     "Kazakhstan's central bank holds rates; {place} prices steady ({n})",
 )
-FILLER = (
-    "Officials said the schedule had been agreed weeks in advance and would not change.",
-    "Local residents described the preparations as orderly and said traffic was light.",
-    "The ministry published a statement on its website shortly after noon.",
-    "Analysts in the capital said the move had been widely expected.",
-    "Regional authorities promised further details at a briefing later in the week.",
-    "Observers from neighbouring countries were invited to attend the final day.",
+# Each item is a story of its own: its sentences are drawn from these parts, with their own
+# figures, so no two items are near-identical (story detection would rightly group them as
+# copies of one story and alert once).
+SUBJECTS = (
+    "The defence ministry",
+    "A regional governor",
+    "The border service",
+    "Local officials",
+    "A parliamentary committee",
+    "The emergency ministry",
+    "Railway operators",
+    "The akimat",
+    "Customs officers",
+    "A government spokesman",
+    "Army engineers",
+    "The health ministry",
 )
+VERBS = (
+    "said it had moved",
+    "reported delivering",
+    "confirmed ordering",
+    "announced plans for",
+    "denied reports of",
+    "published figures on",
+    "promised to review",
+    "began inspecting",
+)
+OBJECTS = (
+    "armoured vehicles",
+    "field hospitals",
+    "fuel reserves",
+    "supply convoys",
+    "communication posts",
+    "rail wagons",
+    "water pumps",
+    "temporary bridges",
+    "signal towers",
+    "medical teams",
+    "grain shipments",
+    "road checkpoints",
+)
+MONTHS = ("January", "March", "May", "July", "September", "November")
+
+
+def sentence(place: str, rng: random.Random) -> str:
+    return (
+        f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.randint(3, 980)} "
+        f"{rng.choice(OBJECTS)} near {place} on {rng.randint(1, 28)} {rng.choice(MONTHS)}, "
+        f"{rng.randint(2, 60)} kilometres from {rng.choice(PLACES)}."
+    )
 
 
 @dataclass
@@ -125,7 +167,7 @@ def make_item(
             f"Figures released in {place}, Kazakhstan, for item {number} showed steady growth, "
             "the statistics office said, with no change expected this quarter."
         )
-    filler = [" ".join(rng.sample(FILLER, 3)) for _ in range(3)]
+    filler = [" ".join(sentence(place, rng) for _ in range(3)) for _ in range(3)]
     return Item(number, feed, matching, baseline, title, (lead, *filler), datetime.now(UTC))
 
 
