@@ -161,18 +161,10 @@ def rebuild_stories(
     rows: Sequence[tuple[int, bytes, datetime]], now: datetime, window: timedelta
 ) -> tuple[StoryIndex, int]:
     """The window's index from stored fingerprints; those of another format are left out."""
-    from .story import StoryIndex
+    from .story import StoryIndex, readable
 
-    index = StoryIndex(window=window)
-    cutoff, skipped = now - window, 0
-    for article_id, data, first_seen in rows:
-        if first_seen < cutoff:
-            continue
-        try:
-            index.add(article_id, data, first_seen)
-        except ValueError:
-            skipped += 1
-    return index, skipped
+    kept = [row for row in rows if readable(row[1])]
+    return StoryIndex.rebuild(kept, now=now, window=window), len(rows) - len(kept)
 
 
 def place_stories(

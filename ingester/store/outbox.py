@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -125,9 +125,7 @@ class OutboxTables:
     """The SQLite side of matches and alerts; mixed into ``SQLiteStore``."""
 
     db: sqlite_utils.Database
-
-    def _transaction(self) -> AbstractContextManager[None]:  # provided by SQLiteStore
-        raise NotImplementedError
+    _transaction: Callable[[], AbstractContextManager[None]]  # SQLiteStore's
 
     # -- matching ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from .sketch import (
     compare,
     containment,
     fingerprint,
+    readable,
     same_language,
     same_story,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "compare",
     "containment",
     "fingerprint",
+    "readable",
     "relation",
     "same_language",
     "same_story",

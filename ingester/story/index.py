@@ -78,14 +78,12 @@ class StoryIndex:
         self,
         *,
         window: timedelta = WINDOW,
-        threshold: float = LSH_THRESHOLD,
         num_perm: int = NUM_PERM,
         capacity: int | None = None,
     ) -> None:
         self.window = window
         self.capacity = capacity
         self.num_perm = num_perm
-        self.threshold = threshold
         if num_perm < BANDS * ROWS:
             raise ValueError(f"{BANDS} bands of {ROWS} rows need {BANDS * ROWS} permutations")
         self._buckets = _Buckets(BANDS, ROWS)
@@ -202,16 +200,16 @@ class StoryIndex:
         *,
         now: datetime,
         window: timedelta = WINDOW,
-        threshold: float = LSH_THRESHOLD,
         num_perm: int = NUM_PERM,
         capacity: int | None = None,
     ) -> StoryIndex:
         """An index of the stored (id, fingerprint bytes, first seen) rows still in the window.
 
-        Bytes of another ``FORMAT_VERSION`` raise ``ValueError``: the store recomputes those
-        fingerprints from the text (once, after an upgrade) before it rebuilds.
+        Bytes of another ``FORMAT_VERSION`` raise ``ValueError``; a caller that would rather
+        go on leaves them out first (``readable``), and their articles start stories of their
+        own.
         """
-        index = cls(window=window, threshold=threshold, num_perm=num_perm, capacity=capacity)
+        index = cls(window=window, num_perm=num_perm, capacity=capacity)
         cutoff = now - window
         for article_id, data, first_seen in rows:
             if first_seen >= cutoff:

@@ -160,6 +160,15 @@ class Fingerprint:
         )
 
 
+def readable(data: bytes) -> bool:
+    """Whether fingerprint bytes are of this ``FORMAT_VERSION`` and whole."""
+    try:
+        _read_header(data)
+    except ValueError:
+        return False
+    return True
+
+
 def peek(data: bytes) -> tuple[npt.NDArray[np.uint32], int]:
     """The signature and shingle count of fingerprint bytes, without reading the rest: what
     indexing and a first look at a candidate need. Checked as ``from_bytes`` checks."""
