@@ -56,7 +56,7 @@ from .models import (
 )
 from .store import FeedMeta, MatchReport, Store
 
-if TYPE_CHECKING:  # story brings numpy, datasketch and scipy: only where stories are placed
+if TYPE_CHECKING:  # story brings numpy: only where stories are placed
     from .story import StoryIndex
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,8 @@ def find_matches(
     matcher: Matcher, watches: Sequence[WatchSettings], targets: Sequence[MatchTarget]
 ) -> list[Match]:
     """Every (watch, article) that matches, with its hits. Pure: runs off the event loop."""
+    if not watches:  # nothing to prepare the articles for
+        return []
     by_name = {watch.name: watch for watch in watches}
     found = []
     for target in targets:
@@ -172,16 +174,14 @@ def place_stories(
 ) -> list[StoryLink]:
     """For each article not yet in a story, the earlier article of the window that tells the
     same story, if any; each is indexed at once, so copies in one batch find each other."""
+    if index is None:  # story detection is off: each article is a story of its own
+        return [StoryLink(t.id, None, None) for t in targets if t.story_id is None]
     from . import story
 
     links = []
-    if index is not None:
-        index.expire(now)
+    index.expire(now)
     for target in targets:
         if target.story_id is not None:
-            continue
-        if index is None:
-            links.append(StoryLink(target.id, None, None))
             continue
         text = story.StoryText(target.title, target.summary, target.body, target.lang)
         fingerprint = story.fingerprint(text)

@@ -118,6 +118,21 @@ def test_fingerprint_is_deterministic_and_pinned() -> None:
     assert zlib.crc32(first.signature) == 0x55EC9C6E
 
 
+def test_signatures_are_datasketchs() -> None:
+    """The MinHash is computed without datasketch (whose import brings scipy); its values must
+    stay the ones datasketch's MinHash gives for the same shingles, permutations and hash."""
+    datasketch = pytest.importorskip("datasketch")
+    from ingester.story.sketch import NUM_PERM, SEED, _signature
+
+    texts = [story(side) for pair in load_pairs() for side in (pair["a"], pair["b"])]
+    shingle_sets = [shingles(words(t.title + "\n" + t.body), 3) for t in texts]
+    shingle_sets += [set(), {"one"}]
+    for units in shingle_sets:
+        reference = datasketch.MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32)
+        reference.update_batch([unit.encode("utf-8") for unit in units])
+        assert _signature(units) == reference.hashvalues.astype("<u4").tobytes()
+
+
 def test_fingerprint_bytes_round_trip() -> None:
     for side in pair_texts("short/kk-copy") + pair_texts("ai-law/en-ru"):
         fp = fingerprint(side)

@@ -3,7 +3,7 @@
 ``StoryIndex`` holds each article's fingerprint as bytes and the time it was first seen,
 forgets articles older than the window (seven days unless told otherwise) or beyond a
 capacity, and is rebuilt after a restart from the stored bytes alone, without any text.
-Candidates come from LSH bands of the MinHash signatures (datasketch's MinHash, see
+Candidates come from LSH bands of the MinHash signatures (datasketch's MinHash scheme, see
 ``sketch``) and are confirmed with ``compare``.
 
 The bands are the ones ``datasketch.MinHashLSH`` picks for a Jaccard threshold of 0.2 with

@@ -6,7 +6,8 @@ and names the text states (as 32-bit hashes), its language and script. It serial
 few hundred bytes (``to_bytes``), what a BLOB column holds, so that a restart rebuilds the
 index without reading or shingling any text again.
 
-datasketch's MinHash is used here, its LSH index in ``index``. No I/O; no text is kept.
+The MinHash is datasketch's scheme, computed here with numpy (see ``_signature``); the LSH
+index is in ``index``. No I/O; no text is kept.
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash  # type: ignore[import-untyped]
 
 from .text import hash32, names, numbers, script, shingles, strip_furniture, words
 
@@ -37,7 +36,7 @@ SHINGLE_WORDS = 3
 # little (worst-seed precision 0.983 -> 1.0 on the pairs) at twice the signature time and
 # storage, and datasketch would pick more LSH bands, each a dict entry per article.
 NUM_PERM = 128
-SEED = 1  # fixes datasketch's permutations: signatures must agree across processes
+SEED = 1  # fixes the permutations: signatures must agree across processes and restarts
 # A body shorter than this does not stand alone: the title and summary join it, and the
 # stricter rules for short items apply.
 MIN_BODY_WORDS = 50
@@ -215,17 +214,44 @@ def fingerprint(text: StoryText) -> Fingerprint:
 
 
 def _signature(units: set[str]) -> bytes:
-    minhash = _template().copy()
-    # crc32 is a C function datasketch can call without a Python frame per shingle; its
-    # values only seed datasketch's own universal hashing, which does the mixing.
-    minhash.update_batch([unit.encode("utf-8") for unit in units])
-    values: npt.NDArray[np.uint64] = minhash.hashvalues
-    return values.astype("<u4").tobytes()
+    """The MinHash signature of ``units``, as little-endian uint32.
+
+    The values are the ones ``datasketch.MinHash(num_perm=NUM_PERM, seed=SEED,
+    hashfunc=zlib.crc32)`` gives after ``update_batch`` (tests/test_story.py holds the two
+    side by side): each shingle's crc32 goes through NUM_PERM universal hashes
+    ``(a * h + b) mod (2**61 - 1)``, cut to 32 bits, and each keeps its minimum. It is
+    computed here because importing datasketch imports scipy for its LSH, which we do not use
+    (``index`` has its own): about 55 MB in every process that places stories.
+    """
+    a, b = _permutations()
+    if not units:
+        return np.full(NUM_PERM, _MAX_HASH, dtype="<u4").tobytes()
+    hashes = np.fromiter(
+        (zlib.crc32(unit.encode("utf-8")) for unit in units), dtype=np.uint64, count=len(units)
+    )
+    # uint64 arithmetic wraps as datasketch's does; the modulus and mask make it a 32-bit hash.
+    values: npt.NDArray[np.uint64] = (hashes[:, np.newaxis] * a + b) % _MERSENNE_PRIME & _MAX_HASH
+    signature: bytes = values.min(axis=0).astype("<u4").tobytes()
+    return signature
+
+
+_MERSENNE_PRIME = np.uint64((1 << 61) - 1)
+_MAX_HASH = np.uint64((1 << 32) - 1)
 
 
 @cache
-def _template() -> Any:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32)
+def _permutations() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """The NUM_PERM (a, b) pairs, drawn as datasketch draws them from ``SEED``."""
+    gen = np.random.RandomState(SEED)
+    pairs = [
+        (
+            gen.randint(1, _MERSENNE_PRIME, dtype=np.uint64),
+            gen.randint(0, _MERSENNE_PRIME, dtype=np.uint64),
+        )
+        for _ in range(NUM_PERM)
+    ]
+    a, b = np.array(pairs, dtype=np.uint64).T
+    return a, b
 
 
 def _primary_subtag(lang: str | None) -> str:
