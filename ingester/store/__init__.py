@@ -238,6 +238,10 @@ def _json_list(values: Sequence[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False) if values else "[]"
 
 
+PAGE_SIZE = 16_384  # for new databases; an existing file keeps its own
+CACHE_KIB = 16_384  # page cache per connection (SQLite's default is 2 MB)
+
+
 class SQLiteStore(OutboxTables, StoryTables):
     """``Store`` on a SQLite file in WAL mode."""
 
@@ -248,6 +252,12 @@ class SQLiteStore(OutboxTables, StoryTables):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 10000")
+            if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
+                # A new file: 16 KB pages. An article row is a few KB, so at SQLite's default
+                # 4 KB most pages hold one row, and a cold cycle of 30,000 articles spent a
+                # quarter more of its store time writing four times as many pages to the WAL.
+                conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self.db = sqlite_utils.Database(conn)
             self.db.enable_wal()
             # WAL + NORMAL: a commit survives a process kill; only a power loss may drop the
