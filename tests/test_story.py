@@ -258,6 +258,38 @@ def test_capacity_drops_the_oldest_and_readding_replaces(clock: FixedClock) -> N
     assert len(index) == 1 and 1 not in index
 
 
+def test_bucket_merges_and_removals_find_what_a_plain_scan_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Band entries move from the waiting dictionary into the sorted arrays in many small
+    merges, and removed articles are filtered, then compacted away: at every step a query
+    must give exactly the articles that share a band, as a scan of every article would."""
+    np = pytest.importorskip("numpy")
+    from ingester.story import index as index_module
+
+    monkeypatch.setattr(index_module, "MERGE_AT", 64)  # a merge every few articles
+    buckets = index_module._Buckets(index_module.BANDS, index_module.ROWS)
+    rng = np.random.default_rng(7)
+    # Few distinct values per row, so that bands collide often.
+    signatures = {
+        article: rng.integers(0, 3, size=index_module.NUM_PERM).astype(np.uint32)
+        for article in range(600)
+    }
+    keys = {article: buckets.keys(sig) for article, sig in signatures.items()}
+    live: set[int] = set()
+    for article in range(600):
+        buckets.add(article, keys[article])
+        live.add(article)
+        if article % 7 == 3:  # forget an earlier one now and then
+            gone = article - 3
+            buckets.remove(gone)
+            live.discard(gone)
+        if article % 50 == 49:
+            probe = keys[int(rng.integers(0, article + 1))]
+            expected = {a for a in live if np.any(keys[a] == probe)}
+            assert buckets.query(probe) == expected
+
+
 def test_rebuild_from_stored_bytes_gives_the_same_answers(clock: FixedClock) -> None:
     pairs = load_pairs()
     index = StoryIndex()

@@ -45,7 +45,10 @@ WINDOW = timedelta(days=7)
 # (J<0.01) rarely.
 LSH_THRESHOLD = 0.2
 BANDS, ROWS = 28, 2
-MERGE_AT = 65_536  # band entries waiting in the dictionary before they go into the arrays
+# Band entries waiting in the dictionary before they go into the arrays: a dictionary entry
+# costs about 150 bytes, an array entry 12, so the dictionary is kept small (about 5 MB) and
+# merged often; a merge inserts into the sorted arrays without sorting them again.
+MERGE_AT = 32_768
 
 ArticleId = int
 
@@ -260,7 +263,7 @@ class _Buckets:
             self._waiting.setdefault(key, []).append(article_id)
         self._waiting_count += len(keys)
         self._live += 1
-        if self._waiting_count >= max(MERGE_AT, len(self._keys) // 4):
+        if self._waiting_count >= MERGE_AT:
             self._merge()
 
     def remove(self, article_id: ArticleId) -> None:
@@ -284,12 +287,19 @@ class _Buckets:
         return found - self._removed
 
     def _merge(self) -> None:
-        keys = [key for key, ids in self._waiting.items() for _ in ids]
-        ids = [article_id for waiting in self._waiting.values() for article_id in waiting]
-        all_keys = np.concatenate([self._keys, np.array(keys, dtype=np.uint64)])
-        all_ids = np.concatenate([self._ids, np.array(ids, dtype=np.int64)])
-        order = np.argsort(all_keys, kind="stable")
-        self._keys, self._ids = all_keys[order], all_ids[order]
+        if not self._waiting:
+            return
+        keys = np.array([key for key, ids in self._waiting.items() for _ in ids], dtype=np.uint64)
+        ids = np.array(
+            [article_id for waiting in self._waiting.values() for article_id in waiting],
+            dtype=np.int64,
+        )
+        order = np.argsort(keys, kind="stable")
+        keys, ids = keys[order], ids[order]
+        # After the entries already there with the same key: a bucket keeps insertion order.
+        at = np.searchsorted(self._keys, keys, side="right")
+        self._keys = np.insert(self._keys, at, keys)
+        self._ids = np.insert(self._ids, at, ids)
         self._waiting, self._waiting_count = {}, 0
 
     def _compact(self) -> None:
