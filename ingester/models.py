@@ -115,6 +115,20 @@ class Candidate(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """Feed-level facts from a successful poll, for the store to record."""
+
+    etag: str | None
+    last_modified: str | None
+    body_hash: str
+    new_url: str | None
+    title: str | None
+    link: str | None
+    format: str
+    ttl: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class SaveReport:
     """What store.save did with one feed's candidates."""
 
@@ -293,3 +307,17 @@ class OutboxEntry:
     notifier: str
     attempts: int  # made so far
     alert: Alert
+
+
+@dataclass(frozen=True, slots=True)
+class MatchReport:
+    """What the store did with one batch of matching: matches, alerts, stories."""
+
+    articles: int = 0  # articles looked at
+    matches: int = 0  # new (watch, article) matches
+    alerts: int = 0  # outbox rows written (one per notifier)
+    queued: int = 0  # matches waiting for a digest (digest mode, or over the rate limit)
+    stories: int = 0  # new stories
+    copies: int = 0  # articles that joined an earlier article's story
+    # (re-issue, original): re-issues merged into the article they repeat (their rows gone)
+    merged: tuple[tuple[int, int], ...] = ()

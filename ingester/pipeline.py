@@ -38,25 +38,30 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from . import dedupe, parse, schedule
-from .config import Settings, WatchSettings
 from .errors import FeedError, FetchError, StorageError
-from .fetch import Fetcher
 from .match import Document, Matcher
 from .models import (
     Candidate,
     DueFeed,
     Extraction,
+    FeedMeta,
     FetchResult,
     Keyword,
     Match,
+    MatchReport,
     MatchTarget,
     PendingArticle,
     SaveReport,
     StoryLink,
 )
-from .store import FeedMeta, MatchReport, Store
 
-if TYPE_CHECKING:  # story brings numpy: only where stories are placed
+if TYPE_CHECKING:
+    # Types only. A worker process imports this module to run ``digest`` and ``analyse``, and
+    # should not carry the config (pydantic), the fetcher (aiohttp, httpx) or the store
+    # (sqlite-utils): about 40 MB a worker. story brings numpy: only where stories are placed.
+    from .config import Settings, WatchSettings
+    from .fetch import Fetcher
+    from .store import Store
     from .story import StoryIndex
 
 log = logging.getLogger(__name__)

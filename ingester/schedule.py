@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from .config import ScheduleSettings
+if TYPE_CHECKING:
+    from .config import ScheduleSettings
 
 
 def after_success(

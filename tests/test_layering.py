@@ -203,3 +203,20 @@ def test_the_real_graph_includes_the_article_stages() -> None:
     assert {"trafilatura"} <= graph["extract"]
     assert {"py3langid", "pymorphy3"} <= graph["keywords"]
     assert {".extract", ".keywords"} <= graph["pipeline"]
+
+
+def test_a_worker_process_imports_only_what_parsing_needs() -> None:
+    """Worker processes import ``ingester.pipeline`` to run ``digest`` and ``analyse``; the
+    pipeline's types from config, fetch and store are for the checker only, so a worker does
+    not load pydantic, aiohttp, httpx or sqlite-utils (about 40 MB each)."""
+    import subprocess
+    import sys
+
+    heavy = ("pydantic", "aiohttp", "httpx", "sqlite_utils", "sqlite3", "rich", "click", "numpy")
+    probe = (
+        f"import sys, ingester.pipeline\nprint(' '.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert loaded == []

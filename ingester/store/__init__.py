@@ -26,6 +26,7 @@ from ..models import (
     Candidate,
     DueFeed,
     Extraction,
+    FeedMeta,
     FeedSpec,
     FeedStatus,
     Keyword,
@@ -37,8 +38,8 @@ from ..models import (
     StoryLink,
     WatchPolicy,
 )
+from ..models import MatchReport as MatchReport
 from .outbox import AlertRow as AlertRow
-from .outbox import MatchReport as MatchReport
 from .outbox import OutboxTables
 from .outbox import WatchStats as WatchStats
 from .schema import MIGRATIONS
@@ -212,20 +213,6 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class FeedMeta:
-    """Feed-level facts from a successful poll."""
-
-    etag: str | None
-    last_modified: str | None
-    body_hash: str
-    new_url: str | None
-    title: str | None
-    link: str | None
-    format: str
-    ttl: float | None
-
-
 def iso(moment: datetime | None) -> str | None:
     """UTC ISO 8601 with a Z, to the second: sorts as text, reads as a date in any tool."""
     if moment is None:
@@ -239,7 +226,7 @@ def _json_list(values: Sequence[str]) -> str:
 
 
 PAGE_SIZE = 16_384  # for new databases; an existing file keeps its own
-CACHE_KIB = 16_384  # page cache per connection (SQLite's default is 2 MB)
+CACHE_KIB = 8_192  # page cache per connection (SQLite's default is 2 MB; 16 MB was 5 % quicker)
 
 
 class SQLiteStore(OutboxTables, StoryTables):

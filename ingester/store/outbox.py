@@ -35,6 +35,7 @@ from ..models import (
     AlertArticle,
     Hit,
     Match,
+    MatchReport,
     MatchTarget,
     OutboxEntry,
     StoryLink,
@@ -44,18 +45,6 @@ from ..models import (
 DIGEST_LIMIT = 200  # articles per digest message; a bigger backlog goes out in several
 ALERT_KEYWORDS = 8  # keywords shown per article, best first
 _READY = "match_status = 'pending' AND (extract_status != 'pending' OR extract_attempts > 0)"
-
-
-@dataclass(frozen=True, slots=True)
-class MatchReport:
-    articles: int = 0  # articles looked at
-    matches: int = 0  # new (watch, article) matches
-    alerts: int = 0  # outbox rows written (one per notifier)
-    queued: int = 0  # matches waiting for a digest (digest mode, or over the rate limit)
-    stories: int = 0  # new stories
-    copies: int = 0  # articles that joined an earlier article's story
-    # (re-issue, original): re-issues merged into the article they repeat (their rows gone)
-    merged: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
