@@ -12,7 +12,6 @@ The daemon never forks into the background; systemd supervises it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import multiprocessing
 import os
@@ -64,21 +63,23 @@ def make_executor(settings: Settings) -> ProcessPoolExecutor:
     # The server imports the pipeline once; workers forked from it share those pages.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["ingester.pipeline"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=lower_priority)
+    # Workers run below the main process. The initializer is os.nice itself: a function of
+    # ours would make every worker import its module, and this one brings the whole daemon.
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=os.nice,
+        initargs=(WORKER_NICENESS,),
+    )
 
 
+# The main process fetches, stores and sends alerts, each stage one at a time; the workers
+# parse and extract whatever is queued, and with extraction on they keep every core busy.
+# When the cores are all busy the main process should get one first, so that an alert never
+# waits behind a queue of pages. (On the cold bench cycle the store thread was off-CPU for
+# about a third of its batches; the cycle time with and without this differed by less than
+# the machine's noise.)
 WORKER_NICENESS = 5
-
-
-def lower_priority() -> None:
-    """Run a worker process below the main one. The main process fetches, stores and sends
-    alerts, each stage one at a time; the workers parse and extract whatever is queued, and
-    with extraction on they keep every core busy. When the cores are all busy the main process
-    should get one first, so that an alert never waits behind a queue of pages. (On the cold
-    bench cycle the store thread was off-CPU for about a third of its batches; the cycle time
-    with and without this differed by less than the machine's noise.)"""
-    with contextlib.suppress(OSError, AttributeError):  # os.nice: POSIX only
-        os.nice(WORKER_NICENESS)
 
 
 class ParserPool(Executor):

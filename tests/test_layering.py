@@ -206,17 +206,52 @@ def test_the_real_graph_includes_the_article_stages() -> None:
 
 
 def test_a_worker_process_imports_only_what_parsing_needs() -> None:
-    """Worker processes import ``ingester.pipeline`` to run ``digest`` and ``analyse``; the
-    pipeline's types from config, fetch and store are for the checker only, so a worker does
-    not load pydantic, aiohttp, httpx or sqlite-utils (about 40 MB each)."""
+    """Worker processes import ``ingester.pipeline`` to run ``digest`` and ``analyse``, and
+    the parent's main script, which for the ``ingester`` command imports ``ingester.__main__``.
+    The pipeline's types from config, fetch and store are for the checker only, and the CLI
+    is imported when the command runs: a worker does not load pydantic, aiohttp, httpx or
+    sqlite-utils (about 40 MB each)."""
     import subprocess
     import sys
 
     heavy = ("pydantic", "aiohttp", "httpx", "sqlite_utils", "sqlite3", "rich", "click", "numpy")
-    probe = (
-        f"import sys, ingester.pipeline\nprint(' '.join(m for m in {heavy!r} if m in sys.modules))"
-    )
-    loaded = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert loaded == []
+    for module in ("ingester.pipeline", "ingester.__main__"):
+        probe = f"import sys, {module}\nprint(' '.join(m for m in {heavy!r} if m in sys.modules))"
+        loaded = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert loaded == [], module
+
+
+def test_the_command_is_a_light_import() -> None:
+    """Each worker imports the parent's main script again: for the ``ingester`` command that
+    is a script doing ``from ingester.__main__ import main``, which must stay a light import
+    (the test above), not ``from ingester.cli import main``, which imports everything."""
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["ingester"] == "ingester.__main__:main"
+
+
+def test_the_parser_pool_workers_stay_light_and_run_below_the_main_process(
+    tmp_path: Path,
+) -> None:
+    """What a worker of the real pool has loaded after its start-up and a parse: not the
+    daemon, the config, the fetcher or the store (which its initializer once dragged in)."""
+    import os
+
+    from ingester import config, daemon, pipeline
+
+    path = tmp_path / "ingester.toml"
+    path.write_text('[storage]\npath = "x.db"\n[schedule]\nworkers = 1\n', encoding="utf-8")
+    settings = config.load(path)
+    heavy = ("ingester.daemon", "ingester.config", "ingester.store", "ingester.fetch")
+    heavy += ("pydantic", "aiohttp", "httpx", "sqlite_utils", "apscheduler")
+    feed = b'<rss version="2.0"><channel><item><title>t</title></item></channel></rss>'
+    with daemon.make_executor(settings) as pool:
+        parsed = pool.submit(pipeline.digest, feed, "https://example.org/").result(timeout=60)
+        loaded = pool.submit(eval, f"[m for m in {heavy!r} if m in __import__('sys').modules]")
+        niceness = pool.submit(os.nice, 0)
+        assert parsed.candidates[0].title == "t"
+        assert loaded.result(timeout=60) == []
+        assert niceness.result(timeout=60) == os.nice(0) + daemon.WORKER_NICENESS
