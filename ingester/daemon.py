@@ -147,9 +147,12 @@ class Daemon:
         *,
         every_feed: bool = False,
         extract_pages: bool = True,
+        on_stage: Callable[[str, int], None] | None = None,
     ) -> OnceReport:
         """Poll what is due, extract the pages that became due, match, and send every pending
-        alert once (whatever its retry time); then return."""
+        alert once (whatever its retry time); then return. After the poll, ``on_stage`` hears
+        of the work done: ("pages", 1) for each page, ("articles", n) for each batch placed in
+        stories and matched."""
         await check_notifiers(self.settings)
         store = SQLiteStore(self.settings.storage_path)
         self._install_signals()
@@ -172,7 +175,10 @@ class Daemon:
                         result.cycle = await self._cycle
                         pages = result.pages
                         while extract_pages and not self._stopping.is_set():
-                            batch = await pipeline.run_extractions(stopping=self._stopping)
+                            batch = await pipeline.run_extractions(
+                                stopping=self._stopping,
+                                on_done=(lambda: on_stage("pages", 1)) if on_stage else None,
+                            )
                             if not batch.pages:
                                 break
                             pages.pages += batch.pages
@@ -180,7 +186,9 @@ class Daemon:
                             pages.from_feed += batch.from_feed
                             pages.retrying += batch.retrying
                             pages.elapsed += batch.elapsed
-                        result.matches = await pipeline.run_matches()
+                        result.matches = await pipeline.run_matches(
+                            on_batch=(lambda n: on_stage("articles", n)) if on_stage else None
+                        )
                         result.digested = await pipeline.run_digests()
                         result.delivery = await sender.deliver_due(
                             everything=True, stopping=self._stopping

@@ -357,8 +357,10 @@ class Pipeline:
         *,
         stopping: asyncio.Event | None = None,
         limit: int | None = None,
+        on_done: Callable[[], None] | None = None,
     ) -> ExtractReport:
-        """Fetch and extract the article pages that are due; return what happened."""
+        """Fetch and extract the article pages that are due; return what happened.
+        ``on_done`` is called as each page is done."""
         started = time.monotonic()
         size = limit if limit is not None else self.settings.extract.batch
         pending = await self.db(self.store.pending_extractions, self.clock(), size)
@@ -366,6 +368,8 @@ class Pipeline:
 
         async def one(article: PendingArticle) -> None:
             await self.extract_article(article, report)
+            if on_done:
+                on_done()
 
         await self._each(pending, one, stopping)
         report.elapsed = time.monotonic() - started
@@ -405,8 +409,11 @@ class Pipeline:
             self._matcher = (settings, Matcher(watches, settings.aliases))
         return self._matcher[1]
 
-    async def run_matches(self, *, limit: int = 500) -> MatchReport:
-        """Match the articles that are ready against every watch; write matches and alerts."""
+    async def run_matches(
+        self, *, limit: int = 500, on_batch: Callable[[int], None] | None = None
+    ) -> MatchReport:
+        """Place the articles that are ready in stories and match them against every watch;
+        write stories, matches and alerts. ``on_batch`` gets the size of each batch done."""
         total = MatchReport()
         while True:
             targets = await self.db(self.store.pending_matches, limit)
@@ -436,6 +443,8 @@ class Pipeline:
                 total.stories + report.stories, total.copies + report.copies,
                 total.merged + report.merged,
             )  # fmt: skip
+            if on_batch:
+                on_batch(len(targets))
             if len(targets) < limit and not report.merged:  # merged: the original re-matches
                 return total
 

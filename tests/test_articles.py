@@ -243,3 +243,23 @@ def test_a_page_that_is_gone_or_a_paywall_is_not_tried_again(site: Site) -> None
         assert article["extract_method"] == "feed"
         assert STORY[2][:50] in article["body"]
         assert article["extract_next_at"] is None
+
+
+def test_run_once_tells_the_terminal_what_it_does_after_the_poll(site: Site) -> None:
+    """`run --once` shows progress for the pages and for stories and watches, not only for
+    the poll: on a first run those take longer than the poll."""
+    from ingester.daemon import Daemon, run_async
+
+    paths = ["/news/one", "/news/two", "/news/three"]
+    serve_feed(site.server, paths)
+    for n, path in enumerate(paths):
+        site.server.expect_request(path).respond_with_data(
+            page(f"Story {n}", STORY), content_type="text/html; charset=utf-8"
+        )
+    stages: list[tuple[str, int]] = []
+    daemon = Daemon(site.settings.source, site.settings)
+    result = run_async(daemon.run_once(on_stage=lambda name, n: stages.append((name, n))))
+    assert result.cycle.new == 3
+    assert [n for name, n in stages if name == "pages"] == [1, 1, 1]
+    assert sum(n for name, n in stages if name == "articles") == 3
+    assert [name for name, _ in stages] == ["pages"] * 3 + ["articles"]

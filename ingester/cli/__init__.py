@@ -20,7 +20,14 @@ from xml.sax.saxutils import quoteattr
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from .. import __version__, config
@@ -203,16 +210,20 @@ def _run_once(daemon: Daemon, every_feed: bool) -> Any:
     if not err.is_terminal:
         return run_async(daemon.run_once(every_feed=every_feed))
     progress = Progress(
-        TextColumn("polling"),
+        TextColumn("{task.description:<18}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[new]} new, {task.fields[failed]} failed"),
+        TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
         console=err,
         transient=True,
     )
-    task = progress.add_task("poll", total=None, new=0, failed=0)
+    task = progress.add_task("polling feeds", total=None, detail="")
     totals = {"new": 0, "failed": 0}
+    # After the poll: article pages, then stories and watches. Their totals are not known
+    # ahead (pages that fail may come back), so those bars count up.
+    stages: dict[str, TaskID] = {}
+    names = {"pages": "article pages", "articles": "stories, watches"}
 
     def started(count: int) -> None:
         progress.update(task, total=count)
@@ -220,10 +231,18 @@ def _run_once(daemon: Daemon, every_feed: bool) -> Any:
     def done(outcome: FeedOutcome) -> None:
         totals["new"] += outcome.report.new
         totals["failed"] += outcome.result in ("error", "gone")
-        progress.update(task, advance=1, new=totals["new"], failed=totals["failed"])
+        detail = f"{totals['new']} new, {totals['failed']} failed"
+        progress.update(task, advance=1, detail=detail)
+
+    def stage(name: str, count: int) -> None:
+        if name not in stages:
+            stages[name] = progress.add_task(names.get(name, name), total=None, detail="")
+        progress.update(stages[name], advance=count)
 
     with progress:
-        return run_async(daemon.run_once(on_start=started, on_done=done, every_feed=every_feed))
+        return run_async(
+            daemon.run_once(on_start=started, on_done=done, on_stage=stage, every_feed=every_feed)
+        )
 
 
 # -- check-config ------------------------------------------------------------------------------
