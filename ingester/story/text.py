@@ -94,7 +94,8 @@ def shingles(tokens: Sequence[str], k: int) -> set[str]:
         return set()
     if len(tokens) <= k:
         return {" ".join(tokens)}
-    return {" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)}
+    # The k-th run starts at each token; zip stops when the shortest (the last) runs out.
+    return set(map(" ".join, zip(*(tokens[i:] for i in range(k)), strict=False)))
 
 
 def numbers(tokens: Iterable[str]) -> set[str]:
