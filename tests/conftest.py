@@ -17,6 +17,7 @@ from html import escape
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
@@ -127,3 +128,14 @@ def no_proxy_env() -> Iterator[None]:
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.lower().endswith("_proxy")}
     yield
     os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def threaded_server() -> Iterator[HTTPServer]:
+    """A feed server that answers requests in parallel (a daemon polls many feeds at once),
+    one per test module; each module's ``server`` fixture clears it between tests."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()

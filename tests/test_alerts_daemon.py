@@ -256,15 +256,6 @@ def watch_tables(notify: list[str], watches: dict[str, str] = WATCHES) -> str:
 # -- the feed and the daemon ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def threaded_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
 @pytest.fixture
 def server(threaded_server: HTTPServer) -> Iterator[HTTPServer]:
     threaded_server.clear()

@@ -30,15 +30,6 @@ RSS = "application/rss+xml"
 STARTUP = 20.0  # generous: interpreter start, imports, forkserver
 
 
-@pytest.fixture(scope="module")
-def threaded_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
 @pytest.fixture
 def release() -> Iterator[threading.Event]:
     """Set at teardown so that handlers blocked on it return and free their threads."""
