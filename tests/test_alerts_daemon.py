@@ -279,6 +279,20 @@ def serve_feed(server: HTTPServer, items: list[Item] = STORIES) -> tuple[str, Fe
     return server.url_for("/news.xml"), feed
 
 
+def hook_and_mail_config(
+    make_config: Callable[..., Path], server: HTTPServer, hook: Hook, port: int
+) -> tuple[Path, set[tuple[str, str, str]]]:
+    """The feed served, a config whose watches notify the webhook "hook" and the mailbox
+    "mail" with quick retries, and the (watch, url, notifier) alerts it must give."""
+    url, _ = serve_feed(server)
+    extra = (
+        RETRY_SOON + webhook_table("hook", hook) + email_table("mail", port)
+        + watch_tables(["hook", "mail"])
+    )  # fmt: skip
+    config = make_config([url], extra=extra, schedule=SCHEDULE)
+    return config, {(w, u, n) for w, u in MATCHED for n in ("hook", "mail")}
+
+
 class Running:
     """One daemon process; its stderr goes to a file the test can read at any time."""
 
@@ -388,13 +402,7 @@ def test_kill_9_before_delivery_then_restart_delivers_each_alert_once(
     box, port = mailbox
     hook = hooks(status=503)
     box.answer = "451 4.3.0 Try again later"
-    url, _ = serve_feed(server)
-    extra = (
-        RETRY_SOON + webhook_table("hook", hook) + email_table("mail", port)
-        + watch_tables(["hook", "mail"])
-    )  # fmt: skip
-    config = make_config([url], extra=extra, schedule=SCHEDULE)
-    expected = {(w, u, n) for w, u in MATCHED for n in ("hook", "mail")}
+    config, expected = hook_and_mail_config(make_config, server, hook, port)
 
     # Phase A: the matches and their alerts are stored, every attempt is refused.
     first = daemon(config)
@@ -444,13 +452,7 @@ def test_kill_9_during_a_request_resends_it_with_the_same_webhook_id(
     box, port = mailbox
     hook = hooks()
     hook.hold = True  # requests reach the receiver, which does not answer yet
-    url, _ = serve_feed(server)
-    extra = (
-        RETRY_SOON + webhook_table("hook", hook) + email_table("mail", port)
-        + watch_tables(["hook", "mail"])
-    )  # fmt: skip
-    config = make_config([url], extra=extra, schedule=SCHEDULE)
-    expected = {(w, u, n) for w, u in MATCHED for n in ("hook", "mail")}
+    config, expected = hook_and_mail_config(make_config, server, hook, port)
 
     first = daemon(config)
 
