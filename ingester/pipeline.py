@@ -72,6 +72,9 @@ PERMANENT_PAGE_ERRORS = frozenset({401, 404, 410, 451})  # no point asking for t
 # story of its own: too little text to tell a copy from another story on the same topic.
 MIN_STORY_SHINGLES = 12
 WRITE_BATCH = 16  # feeds per shared commit at most: big enough to help, small enough to be quick
+# New articles are indexed for search in bulk: after each poll cycle (see ``run_matches``) and,
+# during a long cycle, at least this often (seconds). See ``store.schema._m5_search_pending``.
+SEARCH_INDEX_EVERY = 10.0
 T = TypeVar("T")
 Clock = Callable[[], datetime]
 
@@ -275,6 +278,7 @@ class Pipeline:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._writes: list[tuple[Callable[[], object], asyncio.Future[object]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._indexed_at = time.monotonic()
 
     async def db(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a store call on the store thread."""
@@ -321,7 +325,17 @@ class Pipeline:
                     outcomes.append((True, call()))
                 except Exception as exc:
                     outcomes.append((False, exc))
+        if time.monotonic() - self._indexed_at >= SEARCH_INDEX_EVERY:
+            self.index_for_search()
         return outcomes
+
+    def index_for_search(self) -> None:
+        """Make the articles saved so far searchable (on the store thread)."""
+        self._indexed_at = time.monotonic()
+        try:
+            self.store.index_pending()
+        except StorageError as exc:  # they stay pending: the next call indexes them
+            log.warning("search index not updated: %s", exc)
 
     def close(self) -> None:
         """Wait for pending store calls; the store itself belongs to the caller."""
@@ -413,7 +427,13 @@ class Pipeline:
         self, *, limit: int = 500, on_batch: Callable[[int], None] | None = None
     ) -> MatchReport:
         """Place the articles that are ready in stories and match them against every watch;
-        write stories, matches and alerts. ``on_batch`` gets the size of each batch done."""
+        write stories, matches and alerts. ``on_batch`` gets the size of each batch done.
+
+        First the articles stored since the last time go into the search index, together:
+        the poll leaves that to this stage (as reader's update_search is separate from its
+        update_feeds), since one bulk insert costs less than one per commit.
+        """
+        await self.db(self.index_for_search)
         total = MatchReport()
         while True:
             targets = await self.db(self.store.pending_matches, limit)

@@ -316,16 +316,23 @@ def snapshot(db: Path) -> dict[str, Any]:
                 " JOIN feeds f ON f.id = s.feed_id JOIN articles a ON a.id = s.article_id",
             )
         ),
-        "fts": query(db, "SELECT COUNT(*) FROM articles_fts")[0][0],
+        # Indexed articles (articles_fts itself would count the articles table) and those
+        # waiting for the next bulk index.
+        "fts": query(db, "SELECT COUNT(*) FROM articles_fts_docsize")[0][0],
+        "pending": query(db, "SELECT COUNT(*) FROM search_pending")[0][0],
         "done": query(db, "SELECT COUNT(*) FROM feeds WHERE last_success_at IS NOT NULL")[0][0],
     }
 
 
-def check_consistent(db: Path) -> None:
+def check_consistent(db: Path, *, all_indexed: bool = False) -> None:
     with sqlite3.connect(db) as conn:  # read-write: recovers the WAL like a restart would
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+        # rank 1: also that the index holds exactly the articles' text (none left pending)
+        conn.execute(
+            "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', ?)",
+            [int(all_indexed)],
+        )
         orphans = conn.execute(
             "SELECT COUNT(*) FROM articles a"
             " WHERE NOT EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = a.id)"
@@ -381,6 +388,7 @@ def test_kill_9_mid_cycle_loses_and_duplicates_nothing(
     check_consistent(running.db)
     after_kill = snapshot(running.db)
     assert 3 <= after_kill["done"] < FEEDS, "the kill should land mid-cycle"
+    assert after_kill["fts"] + after_kill["pending"] == len(after_kill["articles"])
 
     resumed = run_once(config)
     assert resumed.code == 0, resumed.stderr
@@ -388,13 +396,13 @@ def test_kill_9_mid_cycle_loses_and_duplicates_nothing(
     clean = run_once(write_config(clean_dir / "ingester.toml", urls, interval="1h"))
     assert clean.code == 0, clean.stderr
 
-    check_consistent(running.db)
+    check_consistent(running.db, all_indexed=True)
     final, reference = snapshot(running.db), snapshot(clean_dir / "ingester.db")
     assert final == reference
     assert final["done"] == FEEDS
     assert len(final["articles"]) == FEEDS * (PER_FEED - OVERLAP) + OVERLAP
     assert len(final["sources"]) == FEEDS * PER_FEED
-    assert final["fts"] == len(final["articles"])
+    assert (final["fts"], final["pending"]) == (len(final["articles"]), 0)
 
 
 # -- parser processes ----------------------------------------------------------------------------

@@ -8,7 +8,9 @@ moving it past their ``next_fetch_at``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +23,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from ingester import config
+from ingester import pipeline as pipeline_module
 from ingester.fetch import Fetcher
 from ingester.models import FeedSpec
 from ingester.pipeline import CycleReport, Pipeline
@@ -309,6 +312,42 @@ def test_same_story_in_two_feeds_is_one_article_with_two_sources(
     p.cycle()
     assert len(p.articles()) == 1
     assert len(p.sources()) == 2
+
+
+# -- the search index ----------------------------------------------------------------------------
+
+
+def indexed(db: Path) -> int:
+    with contextlib.closing(sqlite3.connect(db)) as conn:  # as another process would see it
+        return int(conn.execute("SELECT COUNT(*) FROM articles_fts_docsize").fetchone()[0])
+
+
+@pytest.mark.parametrize("every, seen_by_second, after_cycle", [(0.0, 3, 5), (3600.0, 0, 0)])
+def test_search_index_keeps_up_during_a_long_cycle(
+    server: HTTPServer,
+    poller: Callable[..., Poller],
+    monkeypatch: pytest.MonkeyPatch,
+    every: float,
+    seen_by_second: int,
+    after_cycle: int,
+) -> None:
+    """New articles are indexed in bulk after the cycle (run_matches, tested through
+    `run --once` in test_daemon), and during a cycle once SEARCH_INDEX_EVERY has passed."""
+    monkeypatch.setattr(pipeline_module, "SEARCH_INDEX_EVERY", every)
+    seen: list[int] = []
+    first = serve(server, "/first.xml", Served(rss(items(3, "first"))))
+    second_feed = Served(rss(items(2, "second")))
+
+    def second(request: Request) -> Response:
+        seen.append(indexed(p.settings.storage_path))  # the first feed is stored by now
+        return second_feed(request)
+
+    p = poller([first, serve(server, "/second.xml", second)], fetch="concurrency = 1")
+    assert p.cycle().new == 5
+    assert seen == [seen_by_second]
+    assert indexed(p.settings.storage_path) == after_cycle
+    assert len(p.store.search("first OR second", 10)) == 5  # a search indexes the rest first
+    assert indexed(p.settings.storage_path) == 5
 
 
 # -- redirects and HTTP statuses -----------------------------------------------------------------

@@ -133,11 +133,12 @@ def test_migrations_create_the_documented_schema(store: SQLiteStore, db_path: Pa
         fts_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'")
         assert "fts5" in fts_sql.fetchone()[0].lower()
         assert columns(db_path, "articles_fts") == {"title", "summary", "body", "keywords"}
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert columns(db_path, "search_pending") == {"article_id"}
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 6
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         conn.close()
-    assert store.schema_version == 4
+    assert store.schema_version == 6
 
 
 def test_migration_2_keeps_version_1_data_searchable(
@@ -187,14 +188,14 @@ def test_reopening_does_not_rerun_migrations(
     monkeypatch.setattr(
         store_module,
         "MIGRATIONS",
-        (*[must_not_run] * 4, lambda db: runs.append(5)),
+        (*[must_not_run] * 6, lambda db: runs.append(7)),
     )
-    second = SQLiteStore(db_path)  # runs only the new migration 5
+    second = SQLiteStore(db_path)  # runs only the new migration 7
     second.close()
     third = SQLiteStore(db_path)  # runs nothing
     try:
-        assert runs == [5]
-        assert third.schema_version == 5
+        assert runs == [7]
+        assert third.schema_version == 7
         assert third.rows("SELECT config_url FROM feeds") == [(A,)]
     finally:
         third.close()
@@ -426,6 +427,140 @@ def test_save_joins_the_same_url_from_two_feeds(store: SQLiteStore, clock) -> No
         (ids[B], "id:b-9"),
     ]
     assert sorted(store.search("story", 10)[0].feeds) == ["Alpha", "Beta"]
+
+
+# -- the search index ----------------------------------------------------------------------------
+
+
+def fts_rows(store: SQLiteStore) -> int:
+    """Articles in the index (counting articles_fts itself would read the articles table)."""
+    return int(store.rows("SELECT COUNT(*) FROM articles_fts_docsize")[0][0])
+
+
+def pending(store: SQLiteStore) -> list[int]:
+    return [r[0] for r in store.rows("SELECT article_id FROM search_pending ORDER BY 1")]
+
+
+def index_matches_articles(store: SQLiteStore) -> None:
+    """FTS5's own check, rank 1: the index holds exactly the articles' current text."""
+    store.db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_new_articles_are_indexed_in_bulk(store: SQLiteStore, clock) -> None:
+    store.sync_feeds([FeedSpec(A), FeedSpec(B)], 900, clock())
+    ids = feed_ids(store)
+    first = store.save(ids[A], clock(), clock(), [candidate("id:1", "https://x.org/1")], meta())
+    second = store.save(
+        ids[B], clock(), clock(),
+        [candidate("id:2", "https://x.org/2"), candidate("id:3", "https://x.org/3")], meta(),
+    )  # fmt: skip
+    assert fts_rows(store) == 0
+    assert pending(store) == sorted(first.article_ids + second.article_ids)
+    with pytest.raises(sqlite3.DatabaseError):  # not yet: the index lags the articles
+        index_matches_articles(store)
+    assert store.index_pending() == 3
+    assert (fts_rows(store), pending(store)) == (3, [])
+    index_matches_articles(store)
+    assert store.index_pending() == 0
+
+
+def test_search_indexes_what_is_pending_first(store: SQLiteStore, clock) -> None:
+    store.sync_feeds([FeedSpec(A)], 900, clock())
+    store.save(feed_ids(store)[A], clock(), clock(), [candidate("id:1", "https://x.org/1",
+               "Toqaev meets CSTO envoys")], meta())  # fmt: skip
+    assert [h.url for h in store.search("csto", 10)] == ["https://x.org/1"]
+    assert pending(store) == []
+
+
+def test_an_article_edited_while_pending_is_indexed_with_its_latest_text(
+    store: SQLiteStore, clock
+) -> None:
+    store.sync_feeds([FeedSpec(A)], 900, clock())
+    fid = feed_ids(store)[A]
+    store.save(fid, clock(), clock(), [candidate("id:1", "https://x.org/1", "Draft")], meta())
+    store.save(fid, clock(), clock(), [candidate("id:1", "https://x.org/1", "Final")], meta())
+    assert fts_rows(store) == 0  # the update left the index alone: nothing to delete there
+    store.index_pending()
+    index_matches_articles(store)
+    assert [h.title for h in store.search("final", 10)] == ["Final"]
+    assert store.search("draft", 10) == []
+
+
+def test_an_indexed_article_edited_is_reindexed_at_once(store: SQLiteStore, clock) -> None:
+    store.sync_feeds([FeedSpec(A)], 900, clock())
+    fid = feed_ids(store)[A]
+    store.save(fid, clock(), clock(), [candidate("id:1", "https://x.org/1", "Draft")], meta())
+    store.index_pending()
+    store.save(fid, clock(), clock(), [candidate("id:1", "https://x.org/1", "Final")], meta())
+    assert pending(store) == []
+    index_matches_articles(store)  # the trigger replaced the row without an index_pending()
+    assert [h.title for h in store.search("final", 10)] == ["Final"]
+
+
+def test_deleting_indexed_and_pending_articles_keeps_the_index_whole(
+    store: SQLiteStore, clock
+) -> None:
+    store.sync_feeds([FeedSpec(A)], 900, clock())
+    fid = feed_ids(store)[A]
+    kept, gone = candidate("id:1", "https://x.org/1", "Kept"), candidate("id:2", "https://x.org/2")
+    old = store.save(fid, clock(), clock(), [kept, gone._replace(title="Gone")], meta())
+    store.index_pending()
+    new = store.save(fid, clock(), clock(), [candidate("id:3", "https://x.org/3", "Fresh")], meta())
+    with store.batch():  # as a merged re-issue goes: an indexed row and a pending one
+        for article_id in (old.article_ids[1], new.article_ids[0]):
+            store.db.execute("DELETE FROM article_sources WHERE article_id = ?", [article_id])
+            store.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+    assert pending(store) == []
+    index_matches_articles(store)
+    assert [h.title for h in store.search("kept OR gone OR fresh", 10)] == ["Kept"]
+
+
+def test_migration_5_keeps_an_indexed_archive_in_step(
+    db_path: Path, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:4])
+        old = SQLiteStore(db_path)
+        with old.batch():  # an article as version 4 stored it: indexed in its own commit
+            old.db.execute(
+                "INSERT INTO articles (id, url, title, first_seen) VALUES (1, ?, ?, ?)",
+                ["https://news.example.org/1", "Toqaev speaks", "2026-11-01T12:00:00Z"],
+            )
+            old.db.execute("INSERT INTO articles_fts (rowid, title) VALUES (1, 'Toqaev speaks')")
+        old.close()
+    new = SQLiteStore(db_path)
+    try:
+        assert new.schema_version == len(store_module.MIGRATIONS)
+        assert pending(new) == []
+        new.db.execute("UPDATE articles SET title = 'Toqaev replies' WHERE id = 1")
+        index_matches_articles(new)
+        assert [h.title for h in new.search("replies", 5)] == ["Toqaev replies"]
+    finally:
+        new.close()
+
+
+def test_page_queue_and_language_indexes_hold_only_the_rows_asked_for(
+    store: SQLiteStore, clock
+) -> None:
+    store.sync_feeds([FeedSpec(A)], 900, clock())
+    store.save(feed_ids(store)[A], clock(), clock(), [candidate("id:1", "https://x.org/1")],
+               meta())  # fmt: skip
+    store.db.execute("UPDATE feeds SET extract = 0")
+    store.save(feed_ids(store)[A], clock(), clock(), [candidate("id:2", "https://x.org/2")],
+               meta())  # fmt: skip
+    # One article waits for its page, one never will; neither has a language yet.
+    assert store.rows("SELECT COUNT(*) FROM articles INDEXED BY articles_extract_due"
+                      " WHERE extract_status = 'pending'") == [(1,)]  # fmt: skip
+    assert store.rows("SELECT COUNT(*) FROM articles INDEXED BY articles_lang"
+                      " WHERE lang IS NOT NULL") == [(0,)]  # fmt: skip
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    try:
+        assert [a.url for a in store.pending_extractions(clock(), 10)] == ["https://x.org/1"]
+    finally:
+        store.db.conn.set_trace_callback(None)
+    plan = store.rows(f"EXPLAIN QUERY PLAN {statements[-1]}")
+    assert "USING INDEX articles_extract_due" in " ".join(str(step[-1]) for step in plan)
 
 
 # -- search --------------------------------------------------------------------------------------

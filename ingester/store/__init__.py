@@ -11,6 +11,7 @@ all of a feed's poll or none of it, and the feed stays due until its poll is com
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -46,6 +47,8 @@ from .schema import MIGRATIONS
 from .stories import StoryArticle as StoryArticle
 from .stories import StoryRow as StoryRow
 from .stories import StoryTables
+
+log = logging.getLogger(__name__)
 
 PAUSED = (FeedStatus.GONE, FeedStatus.DISABLED, FeedStatus.REMOVED)
 # A poll's outcome never overrides a config change made while it was in flight.
@@ -143,6 +146,9 @@ class Store(Protocol):
     def batch(self) -> AbstractContextManager[None]:
         """Group the writes made inside into one commit; each still all-or-nothing."""
 
+    def index_pending(self) -> int:
+        """Add the articles saved since the last call to the search index; how many."""
+
     def pending_extractions(self, now: datetime, limit: int) -> list[PendingArticle]:
         """Articles whose page is due to be fetched and extracted."""
 
@@ -221,8 +227,12 @@ def iso(moment: datetime | None) -> str | None:
     return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
+# json.dumps with any option builds a new encoder on every call (about half of its cost).
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _json_list(values: Sequence[str]) -> str:
-    return json.dumps(list(values), ensure_ascii=False) if values else "[]"
+    return _encode_json(list(values)) if values else "[]"
 
 
 PAGE_SIZE = 16_384  # for new databases; an existing file keeps its own
@@ -506,9 +516,9 @@ class SQLiteStore(OutboxTables, StoryTables):
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
                     new_rows,
                 )
+                # Searchable from the next index_pending(), in bulk with the other feeds'.
                 execute(
-                    "INSERT INTO articles_fts (rowid, title, summary, body, keywords)"
-                    " SELECT id, title, summary, body, keywords FROM articles WHERE id >= ?",
+                    "INSERT INTO search_pending (article_id) SELECT id FROM articles WHERE id >= ?",
                     (first_new,),
                 )
             if source_rows:
@@ -530,6 +540,18 @@ class SQLiteStore(OutboxTables, StoryTables):
                 ),
             )  # fmt: skip
         return SaveReport(len(new_rows), updated, unchanged, new_sources, tuple(touched))
+
+    def index_pending(self) -> int:
+        """Put the articles saved since the last call into the search index, in one go."""
+        execute = self.db.conn.execute
+        with self._transaction():
+            added: int = execute(
+                "INSERT INTO articles_fts (rowid, title, summary, body, keywords)"
+                " SELECT a.id, a.title, a.summary, a.body, a.keywords"
+                " FROM search_pending p JOIN articles a ON a.id = p.article_id"
+            ).rowcount
+            execute("DELETE FROM search_pending")
+        return added
 
     def _articles_by_url(self, urls: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -642,7 +664,15 @@ class SQLiteStore(OutboxTables, StoryTables):
         mark: tuple[str, str] = ("[", "]"),
         where: SearchFilter = SearchFilter(),
     ) -> list[SearchHit]:
-        """FTS5 search, best first; ``mark`` brackets the matched words in the snippet."""
+        """FTS5 search, best first; ``mark`` brackets the matched words in the snippet.
+
+        Articles saved since the daemon last indexed are indexed first, so that a search
+        finds everything stored; if that cannot be written now, the search still runs.
+        """
+        try:
+            self.index_pending()
+        except StorageError as exc:
+            log.warning("searching without the newest articles: %s", exc)
         clauses, params = ["articles_fts MATCH ?"], [query]
         source = (
             "EXISTS (SELECT 1 FROM article_sources s JOIN feeds f ON f.id = s.feed_id"
