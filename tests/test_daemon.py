@@ -433,6 +433,22 @@ def parser_workers(daemon_pid: int) -> list[int]:
     return workers
 
 
+def test_parser_pool_starts_every_process_before_the_first_poll(tmp_path: Path) -> None:
+    from ingester import config, daemon
+
+    path = tmp_path / "ingester.toml"
+    path.write_text('[storage]\npath = "x.db"\n[schedule]\nworkers = 2\n', encoding="utf-8")
+    pool = daemon.ParserPool(config.load(path))
+    try:
+        processes = pool._pool._processes  # the stdlib pool starts them one task at a time
+        assert len(processes) == 0
+        pool.start()
+        assert len(processes) == 2
+        assert all(process.is_alive() for process in processes.values())
+    finally:
+        pool.shutdown()
+
+
 def test_daemon_recovers_when_a_parser_process_dies(
     tmp_path: Path, server: HTTPServer, daemon: Callable[..., Running]
 ) -> None:
