@@ -350,6 +350,39 @@ def test_search_index_keeps_up_during_a_long_cycle(
     assert indexed(p.settings.storage_path) == 5
 
 
+# -- shared commits ------------------------------------------------------------------------------
+
+
+def test_concurrent_polls_share_a_commit_and_lone_writes_do_not_wait(
+    server: HTTPServer, poller: Callable[..., Poller], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline_module, "WRITE_GATHER", 0.5)  # long, so timing cannot split
+    urls = [serve(server, f"/f{i}.xml", Served(rss(items(2, f"feed{i}x")))) for i in range(8)]
+    p = poller(urls)
+    commits: list[int] = []
+    batch = p.store.batch
+
+    def counted() -> Any:
+        commits.append(1)
+        return batch()
+
+    monkeypatch.setattr(p.store, "batch", counted)
+    assert p.cycle().new == 16
+    assert len(commits) == 1  # the eight polls' writes went into one commit
+
+    async def lone_write() -> float:  # as run_matches writes: no poll in flight
+        pipeline = Pipeline(p.settings, p.store, Fetcher(p.settings.fetch), None)
+        try:
+            started = asyncio.get_running_loop().time()
+            await pipeline.write(p.store.counts)
+            return asyncio.get_running_loop().time() - started
+        finally:
+            pipeline.close()
+            await pipeline.fetcher.aclose()
+
+    assert asyncio.run(lone_write()) < 0.4
+
+
 # -- redirects and HTTP statuses -----------------------------------------------------------------
 
 
