@@ -141,26 +141,39 @@ def test_migrations_create_the_documented_schema(store: SQLiteStore, db_path: Pa
     assert store.schema_version == 6
 
 
+OLD_ARTICLE = (
+    "INSERT INTO articles (id, url, title, first_seen) VALUES (1, ?, ?, ?)",
+    ["https://news.example.org/1", "Toqaev speaks", "2026-11-01T12:00:00Z"],
+)
+
+
+def write_at_version(
+    db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    version: int,
+    *statements: tuple[str, list[str]],
+) -> None:
+    """Rows written as schema version ``version`` wrote them, in one commit."""
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:version])
+        old = SQLiteStore(db_path)
+        assert old.schema_version == version
+        with old.batch():
+            for sql, params in statements:
+                old.db.execute(sql, params)
+        old.close()
+
+
 def test_migration_2_keeps_version_1_data_searchable(
     db_path: Path, clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with monkeypatch.context() as patch:
-        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
-        old = SQLiteStore(db_path)
-        assert old.schema_version == 1
-        with old.batch():  # rows as version 1 wrote them
-            old.db.execute(
-                "INSERT INTO feeds (config_url, url, interval, created_at) VALUES (?, ?, 900, ?)",
-                [A, A, "2026-11-01T12:00:00Z"],
-            )
-            old.db.execute(
-                "INSERT INTO articles (id, url, title, first_seen) VALUES (1, ?, ?, ?)",
-                ["https://news.example.org/1", "Toqaev speaks", "2026-11-01T12:00:00Z"],
-            )
-            old.db.execute(
-                "INSERT INTO articles_fts (rowid, title, summary) VALUES (1, 'Toqaev speaks', '')"
-            )
-        old.close()
+    write_at_version(
+        db_path, monkeypatch, 1,
+        ("INSERT INTO feeds (config_url, url, interval, created_at) VALUES (?, ?, 900, ?)",
+         [A, A, "2026-11-01T12:00:00Z"]),
+        OLD_ARTICLE,
+        ("INSERT INTO articles_fts (rowid, title, summary) VALUES (1, 'Toqaev speaks', '')", []),
+    )  # fmt: skip
     new = SQLiteStore(db_path)
     try:
         assert new.schema_version == len(store_module.MIGRATIONS)
@@ -518,16 +531,11 @@ def test_deleting_indexed_and_pending_articles_keeps_the_index_whole(
 def test_migration_5_keeps_an_indexed_archive_in_step(
     db_path: Path, clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with monkeypatch.context() as patch:
-        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:4])
-        old = SQLiteStore(db_path)
-        with old.batch():  # an article as version 4 stored it: indexed in its own commit
-            old.db.execute(
-                "INSERT INTO articles (id, url, title, first_seen) VALUES (1, ?, ?, ?)",
-                ["https://news.example.org/1", "Toqaev speaks", "2026-11-01T12:00:00Z"],
-            )
-            old.db.execute("INSERT INTO articles_fts (rowid, title) VALUES (1, 'Toqaev speaks')")
-        old.close()
+    # An article as version 4 stored it: indexed in its own commit.
+    write_at_version(
+        db_path, monkeypatch, 4,
+        OLD_ARTICLE, ("INSERT INTO articles_fts (rowid, title) VALUES (1, 'Toqaev speaks')", []),
+    )  # fmt: skip
     new = SQLiteStore(db_path)
     try:
         assert new.schema_version == len(store_module.MIGRATIONS)

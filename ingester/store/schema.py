@@ -245,6 +245,9 @@ def _m5_search_pending(db: sqlite_utils.Database) -> None:
     costs less than half as much as indexing each feed's in its own commit, because FTS5 writes
     and later merges one index segment per commit. A pending article is not in the index, so
     the triggers leave the index alone for it: the bulk insert reads its latest text.
+
+    The update trigger's body repeats migration 2's on purpose: a migration keeps its own SQL,
+    so that no later change can alter what an old one did.
     """
     db.executescript(
         """
