@@ -77,6 +77,9 @@ WRITE_BATCH = 64  # writes per shared commit at most: big enough to help, small 
 # fast cold bench cycle the store used to commit 378 times, 2.8 feeds each; gathering made it
 # 110-125 commits of about 9, and the main process used about 0.6 CPU-s less.
 WRITE_GATHER = 0.02
+# ... unless this many are queued already: when writes come quickly (a warm cycle of 304s),
+# waiting would only leave the store idle.
+WRITE_ENOUGH = 16
 # New articles are indexed for search in bulk: after each poll cycle (see ``run_matches``) and,
 # during a long cycle, at least this often (seconds). See ``store.schema._m5_search_pending``.
 SEARCH_INDEX_EVERY = 10.0
@@ -303,7 +306,7 @@ class Pipeline:
     async def _write_queued(self) -> None:
         loop = asyncio.get_running_loop()
         while self._writes:
-            if len(self._writes) < min(WRITE_BATCH, self._polls):
+            if len(self._writes) < min(WRITE_ENOUGH, self._polls):
                 await asyncio.sleep(WRITE_GATHER)  # polls in flight may join this commit
             batch, self._writes = self._writes[:WRITE_BATCH], self._writes[WRITE_BATCH:]
             try:
