@@ -54,6 +54,11 @@ _MONTHS = {
         ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
     )
 }
+# The commonest shape (RFC 3339 without fractions), which datetime reads in C; _ISO does the rest.
+_ISO_COMMON = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])\Z"
+)
 _ISO = re.compile(
     r"^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?)?"
     r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$",
@@ -184,6 +189,21 @@ def _parse_rdf(root: Any, base_url: str | None) -> ParsedFeed:
     )
 
 
+# An RSS item's children by tag: the entry field each fills (the first one wins), or a list.
+_RSS_FIELDS = {
+    "title": "title",
+    "link": "link",
+    "description": "summary",
+    f"{{{CONTENT}}}encoded": "content",
+    "pubDate": "published",
+    f"{{{DC}}}date": "published",
+    f"{{{ATOM}}}updated": "updated",
+    f"{{{DC}}}modified": "updated",
+}
+_RSS_PEOPLE = frozenset(("author", f"{{{DC}}}creator"))
+_RSS_TAGS = frozenset(("category", f"{{{DC}}}subject"))
+
+
 def _rss_item(item: Any, site: str | None, ns: str = "") -> ParsedEntry:
     """One RSS item; ``site`` (the channel link) is the base for relative links."""
     prefix = f"{{{ns}}}" if ns else ""
@@ -195,26 +215,20 @@ def _rss_item(item: Any, site: str | None, ns: str = "") -> ParsedEntry:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        if tag.startswith(prefix) and "}" not in tag[len(prefix) :]:
+        if prefix and tag.startswith(prefix) and "}" not in tag[len(prefix) :]:
             tag = tag[len(prefix) :]
-        if tag == "title":
-            fields.setdefault("title", child.text)
-        elif tag == "link":
-            fields.setdefault("link", child.text)
+        field = _RSS_FIELDS.get(tag)
+        if field is not None:
+            if field not in fields:
+                fields[field] = child.text
         elif tag == "guid":
-            fields.setdefault("id", child.text)
-            guid_is_link = (child.get("isPermaLink") or "true").strip().lower() == "true"
-        elif tag == "description":
-            fields.setdefault("summary", child.text)
-        elif tag == f"{{{CONTENT}}}encoded":
-            fields.setdefault("content", child.text)
-        elif tag in ("author", f"{{{DC}}}creator") and child.text:
-            people.append(child.text)
-        elif tag == "pubDate" or tag == f"{{{DC}}}date":
-            fields.setdefault("published", child.text)
-        elif tag == f"{{{ATOM}}}updated" or tag == f"{{{DC}}}modified":
-            fields.setdefault("updated", child.text)
-        elif tag in ("category", f"{{{DC}}}subject") and child.text:
+            if "id" not in fields:
+                fields["id"] = child.text
+                guid_is_link = (child.get("isPermaLink") or "true").strip().lower() == "true"
+        elif tag in _RSS_PEOPLE:
+            if child.text:
+                people.append(child.text)
+        elif tag in _RSS_TAGS and child.text:
             tags.append(child.text)
     if ns == RSS10 and "id" not in fields:
         fields["id"] = item.get(f"{{{RDF}}}about")
@@ -249,24 +263,51 @@ def _parse_atom(root: Any, base_url: str | None) -> ParsedFeed:
     )
 
 
+_A_AUTHOR = f"{{{ATOM}}}author"
+_A_LINK = f"{{{ATOM}}}link"
+_A_CATEGORY = f"{{{ATOM}}}category"
+_A_NAME = f"{{{ATOM}}}name"
+_A_EMAIL = f"{{{ATOM}}}email"
+# Children of an entry of which only the first counts (as ``find`` would pick it).
+_ATOM_FIRST = frozenset(
+    f"{{{ATOM}}}{name}" for name in ("id", "title", "summary", "content", "updated", "published")
+)
+_A_SOURCE = f"{{{ATOM}}}source"
+
+
 def _atom_entry(entry: Any, feed_author: str | None) -> ParsedEntry:
+    # One pass over the children instead of a find() per field: a third of the entry's cost.
+    first: dict[str, Any] = {}
+    people: list[Any] = []
+    links: list[Any] = []
+    categories: list[Any] = []
+    for child in entry:
+        tag = child.tag
+        if tag == _A_AUTHOR:
+            people.append(child)
+        elif tag == _A_LINK:
+            links.append(child)
+        elif tag == _A_CATEGORY:
+            categories.append(child)
+        elif (tag in _ATOM_FIRST or tag == _A_SOURCE) and tag not in first:
+            first[tag] = child
     a = f"{{{ATOM}}}"
     # RFC 4287 4.2.1: an entry without atom:author takes its source's, else the feed's.
-    author = _atom_people(entry)
+    author = _people_of(people)
     if author is None:
-        source = entry.find(f"{a}source")
+        source = first.get(_A_SOURCE)
         author = _atom_people(source) if source is not None else None
         if author is None:
             author = feed_author
-    updated = parse_date(entry.findtext(f"{a}updated"))
-    published = parse_date(entry.findtext(f"{a}published")) or updated
-    tags = [c.get("term") or c.get("label") or "" for c in entry.iterfind(f"{a}category")]
+    updated = parse_date(_text(first.get(f"{a}updated")))
+    published = parse_date(_text(first.get(f"{a}published"))) or updated
+    tags = [c.get("term") or c.get("label") or "" for c in categories]
     return ParsedEntry(
-        id=_strip(entry.findtext(f"{a}id")),
-        link=_atom_link(entry),
-        title=_line(_atom_text(entry.find(f"{a}title"))),
-        summary=_atom_text(entry.find(f"{a}summary")),
-        content=_atom_text(entry.find(f"{a}content")),
+        id=_strip(_text(first.get(f"{a}id"))),
+        link=_link_of(links),
+        title=_line(_atom_text(first.get(f"{a}title"))),
+        summary=_atom_text(first.get(f"{a}summary")),
+        content=_atom_text(first.get(f"{a}content")),
         author=author or None,
         published=published,
         updated=updated or published,
@@ -274,19 +315,39 @@ def _atom_entry(entry: Any, feed_author: str | None) -> ParsedEntry:
     )
 
 
+def _text(node: Any) -> str | None:
+    return node.text if node is not None else None
+
+
 def _atom_people(node: Any) -> str | None:
     """Names of a node's atom:author elements; "" if it has some but none is named or mailed."""
-    a = f"{{{ATOM}}}"
-    people = node.findall(f"{a}author")
+    return _people_of(node.findall(_A_AUTHOR))
+
+
+def _people_of(people: list[Any]) -> str | None:
     if not people:
         return None
-    names = [p.findtext(f"{a}name") for p in people]
-    return _people(names, [p.findtext(f"{a}email") for p in people]) or ""
+    names: list[str | None] = []
+    emails: list[str | None] = []
+    for person in people:
+        name = email = None
+        for child in person:
+            if child.tag == _A_NAME and name is None:
+                name = child.text or ""
+            elif child.tag == _A_EMAIL and email is None:
+                email = child.text or ""
+        names.append(name)
+        emails.append(email)
+    return _people(names, emails) or ""
 
 
 def _atom_link(node: Any) -> str | None:
+    return _link_of(node.iterfind(_A_LINK))
+
+
+def _link_of(links: Iterable[Any]) -> str | None:
     fallback = None
-    for link in node.iterfind(f"{{{ATOM}}}link"):
+    for link in links:
         rel = (link.get("rel") or "alternate").strip()
         if rel == "alternate":
             return _resolve(link, link.get("href"))
@@ -587,6 +648,11 @@ def _collapse(text: str) -> str | None:
     """Runs of whitespace become one space within a line; blank lines go."""
     if "\r" in text:
         text = text.replace("\r", "\n")
+    if not ("  " in text or "\t" in text or "\xa0" in text or "\u200b" in text or "\f" in text):
+        # No line needs more than a strip (the usual case): the loop below, in C.
+        if "\n" not in text:
+            return text.strip() or None
+        return "\n".join(filter(None, map(str.strip, text.split("\n")))) or None
     lines = []
     for line in text.split("\n"):
         # Most lines are already clean; the full split-and-join only where they are not.
@@ -687,6 +753,11 @@ def parse_date(value: str | None, *, fallback: bool = True) -> datetime | None:
     value = _strip(value)
     if not value:
         return None
+    if _ISO_COMMON.match(value):
+        try:
+            return datetime.fromisoformat(value).astimezone(UTC)
+        except (ValueError, OverflowError):  # 31 February; year 1 east of Greenwich
+            return None
     if m := _ISO.match(value):
         return _iso_date(m)
     if (m := _RFC822.match(value)) and (month := _MONTHS.get(m.group(2).lower())):

@@ -9,6 +9,7 @@ parser regressed or the golden must be regenerated and reviewed again.
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from ingester import parse as parse_module
 from ingester.errors import ParseError
 from ingester.models import ParsedEntry, ParsedFeed
 from ingester.parse import html_to_text, parse, parse_date, parse_with_feedparser
@@ -322,6 +324,25 @@ def test_html_to_text(html: str, text: str | None) -> None:
     assert html_to_text(html) == text
 
 
+def collapse_line_by_line(text: str) -> str | None:
+    """What ``_collapse`` promises, one line at a time: its quick paths must agree."""
+    lines = []
+    for line in text.replace("\r", "\n").split("\n"):
+        if any(c in line for c in ("  ", "\t", "\xa0", "\u200b", "\f")):
+            line = " ".join(line.replace("\u200b", "").split())
+        lines.append(line.strip())
+    return "\n".join(line for line in lines if line) or None
+
+
+def test_collapse_agrees_with_the_line_by_line_rule() -> None:
+    pieces = ["word", "é", " ", "  ", "\n", "\r", "\t", "\xa0", "\u200b", "\f", "\u2028", "\x85"]
+    pieces += ["\u3000", "\x1c", "\v"]
+    rng = random.Random(2026)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert parse_module._collapse(text) == collapse_line_by_line(text), repr(text)
+
+
 # -- the fast path against feedparser --------------------------------------------------------------
 
 # Known differences, each with its reason. Every other field of every entry must be equal, and
@@ -426,10 +447,16 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, sec: in
         ("2025-03-01", utc(2025, 3, 1)),
         ("2025-03-06T11:30:00", utc(2025, 3, 6, 11, 30)),
         ("2024-02-29T12:00:00Z", utc(2024, 2, 29, 12, 0)),
+        ("2025-03-06T11:30:00+00:00", utc(2025, 3, 6, 11, 30)),
+        ("2025-03-06T01:30:00+14:00", utc(2025, 3, 5, 11, 30)),
+        ("2025-03-06T23:59:59-23:59", utc(2025, 3, 7, 23, 58, 59)),
         # no such moment: None, never rolled over into the next month
         ("Mon, 31 Feb 2025 10:00:00 +0000", None),
         ("2025-13-01T10:00:00Z", None),
         ("2025-02-29", None),
+        ("2025-02-31T10:00:00Z", None),
+        ("2025-03-06T24:00:00Z", None),
+        ("2025-03-06T11:30:60+01:00", None),
         ("Tue, 04 Mar 2025 25:00:00 GMT", None),
         ("Mon, 31 Feb 25 10:00 GMT", None),
         ("0001-01-01T00:00:00+01:00", None),
