@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Coroutine
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -33,6 +30,7 @@ from .fetch import Fetcher
 from .notify import Notifier, watchdog_interval
 from .pipeline import CycleReport, ExtractReport, FeedOutcome, Pipeline, utc_now
 from .store import MatchReport, SQLiteStore
+from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -61,19 +59,10 @@ def worker_count(settings: Settings) -> int:
     return settings.schedule.workers or os.cpu_count() or 1
 
 
-def make_executor(settings: Settings) -> ProcessPoolExecutor:
-    workers = worker_count(settings)
-    # forkserver: workers start clean, not as copies of a process holding threads and sockets.
-    # The server imports the pipeline once; workers forked from it share those pages.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["ingester.pipeline"])
-    # Workers run below the main process. The initializer is os.nice itself: a function of
-    # ours would make every worker import its module, and this one brings the whole daemon.
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=os.nice,
-        initargs=(WORKER_NICENESS,),
+def make_workers(settings: Settings) -> WorkerPool:
+    # The forkserver imports the pipeline once; workers forked from it share those pages.
+    return WorkerPool(
+        worker_count(settings), niceness=WORKER_NICENESS, preload=("ingester.pipeline",)
     )
 
 
@@ -84,40 +73,6 @@ def make_executor(settings: Settings) -> ProcessPoolExecutor:
 # about a third of its batches; the cycle time with and without this differed by less than
 # the machine's noise.)
 WORKER_NICENESS = 5
-
-
-class ParserPool(Executor):
-    """The parser process pool, started afresh when a worker has died.
-
-    A ProcessPoolExecutor whose worker was killed (the OOM killer, a crash in a C parser)
-    refuses all further work, which would fail every feed until a restart. The polls that were
-    in the dead pool fail once and are retried with the usual backoff.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._pool = make_executor(settings)
-
-    def start(self) -> None:
-        """Start every parser process now, not with the first polls.
-
-        A pool starts a process for a task when none is idle, so as many tasks at once start
-        them all. Done before the first poll, the start-up (about 0.3 CPU-seconds: the fork
-        server, the forks) does not compete with it.
-        """
-        wait([self._pool.submit(os.getpid) for _ in range(worker_count(self._settings))])
-
-    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        try:
-            return self._pool.submit(fn, *args, **kwargs)
-        except BrokenProcessPool:
-            log.warning("a parser process died; starting a new pool")
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = make_executor(self._settings)
-            return self._pool.submit(fn, *args, **kwargs)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 @dataclass(slots=True)
@@ -175,10 +130,11 @@ class Daemon:
             store.sync_feeds(self.settings.feeds, self.settings.schedule.interval, now)
             if every_feed:
                 store.make_all_due(now)
-            with ParserPool(self.settings) as executor:
-                executor.start()
+            workers = make_workers(self.settings)
+            try:
+                await workers.start()
                 async with Fetcher(self.settings.fetch) as fetcher:
-                    pipeline = Pipeline(self.settings, store, fetcher, executor)
+                    pipeline = Pipeline(self.settings, store, fetcher, workers)
                     sender = Sender(pipeline)
                     try:
                         self._cycle = asyncio.create_task(
@@ -211,6 +167,8 @@ class Daemon:
                     finally:
                         await sender.aclose()
                         pipeline.close()
+            finally:
+                workers.close()
         finally:
             store.close()
 
@@ -222,9 +180,9 @@ class Daemon:
         store = SQLiteStore(self.settings.storage_path)
         store.sync_feeds(self.settings.feeds, self.settings.schedule.interval, utc_now())
         counts = store.counts()
-        executor = ParserPool(self.settings)
-        executor.start()
-        pipeline = Pipeline(self.settings, store, Fetcher(self.settings.fetch), executor)
+        workers = make_workers(self.settings)
+        await workers.start()
+        pipeline = Pipeline(self.settings, store, Fetcher(self.settings.fetch), workers)
         sender = Sender(pipeline)
         self._install_signals()
         loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self._reload(pipeline)))
@@ -289,7 +247,7 @@ class Daemon:
             await sender.aclose()
             await pipeline.fetcher.aclose()
             pipeline.close()
-            executor.shutdown(wait=False, cancel_futures=True)
+            workers.close()
             store.close()
         log.info("stopped")
 

@@ -32,7 +32,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from .fetch import Fetcher
     from .store import Store
     from .story import StoryIndex
+    from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +271,7 @@ class Pipeline:
         settings: Settings,
         store: Store,
         fetcher: Fetcher,
-        executor: Executor | None = None,
+        workers: WorkerPool | None = None,
         *,
         clock: Clock = utc_now,
         rng: random.Random | None = None,
@@ -278,7 +279,7 @@ class Pipeline:
         self.settings = settings
         self.store = store
         self.fetcher = fetcher
-        self.executor = executor
+        self.workers = workers
         self.clock = clock
         self.rng = rng or random.Random()
         self._matcher: tuple[Settings, Matcher] | None = None
@@ -288,6 +289,13 @@ class Pipeline:
         self._writer: asyncio.Task[None] | None = None
         self._indexed_at = time.monotonic()
         self._polls = 0  # polls in flight
+
+    async def compute(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run CPU work (parse, extract) in a worker process; on a thread if there are none."""
+        if self.workers is not None:
+            return await self.workers.run(fn, *args, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, lambda: fn(*args, **kwargs))
 
     async def db(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a store call on the store thread."""
@@ -531,12 +539,10 @@ class Pipeline:
         except FetchError as exc:
             fetch_problem = exc.problem
             transient = exc.status not in PERMANENT_PAGE_ERRORS
-        loop = asyncio.get_running_loop()
         try:
-            found = await loop.run_in_executor(
-                self.executor, analyse, page, article.url, article.feed_text, content_type,
-                fetch_problem,
-            )  # fmt: skip
+            found = await self.compute(
+                analyse, page, article.url, article.feed_text, content_type, fetch_problem
+            )
         except Exception as exc:
             log.exception("internal error while extracting %s", article.url)
             problem = f"internal error: {exc!r}"
@@ -591,8 +597,7 @@ class Pipeline:
             await self._unchanged(feed, result, now)
             log.debug("unchanged body: %s", feed.url)
             return FeedOutcome(feed.id, feed.url, "unchanged")
-        loop = asyncio.get_running_loop()
-        parsed = await loop.run_in_executor(self.executor, digest, result.body, result.final_url)
+        parsed = await self.compute(digest, result.body, result.final_url)
         next_at = schedule.after_success(
             now, feed.interval, self.settings.schedule, self.rng,
             ttl=parsed.ttl, max_age=result.max_age,

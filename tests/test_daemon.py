@@ -433,20 +433,25 @@ def parser_workers(daemon_pid: int) -> list[int]:
     return workers
 
 
-def test_parser_pool_starts_every_process_before_the_first_poll(tmp_path: Path) -> None:
+def test_worker_pool_starts_every_process_before_the_first_poll(tmp_path: Path) -> None:
+    import asyncio
+
     from ingester import config, daemon
 
     path = tmp_path / "ingester.toml"
     path.write_text('[storage]\npath = "x.db"\n[schedule]\nworkers = 2\n', encoding="utf-8")
-    pool = daemon.ParserPool(config.load(path))
-    try:
-        processes = pool._pool._processes  # the stdlib pool starts them one task at a time
-        assert len(processes) == 0
-        pool.start()
-        assert len(processes) == 2
-        assert all(process.is_alive() for process in processes.values())
-    finally:
-        pool.shutdown()
+
+    async def check() -> None:
+        workers = daemon.make_workers(config.load(path))
+        try:
+            assert workers.processes == []
+            await workers.start()
+            assert len(workers.processes) == 2
+            assert all(process.is_alive() for process in workers.processes)
+        finally:
+            workers.close()
+
+    asyncio.run(check())
 
 
 def test_daemon_recovers_when_a_parser_process_dies(

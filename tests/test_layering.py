@@ -215,7 +215,7 @@ def test_a_worker_process_imports_only_what_parsing_needs() -> None:
     import sys
 
     heavy = ("pydantic", "aiohttp", "httpx", "sqlite_utils", "sqlite3", "rich", "click", "numpy")
-    for module in ("ingester.pipeline", "ingester.__main__"):
+    for module in ("ingester.pipeline", "ingester.workers", "ingester.__main__"):
         probe = f"import sys, {module}\nprint(' '.join(m for m in {heavy!r} if m in sys.modules))"
         loaded = subprocess.run(
             [sys.executable, "-c", probe], capture_output=True, text=True, check=True
@@ -233,11 +233,12 @@ def test_the_command_is_a_light_import() -> None:
     assert project["project"]["scripts"]["ingester"] == "ingester.__main__:main"
 
 
-def test_the_parser_pool_workers_stay_light_and_run_below_the_main_process(
+def test_the_worker_processes_stay_light_and_run_below_the_main_process(
     tmp_path: Path,
 ) -> None:
     """What a worker of the real pool has loaded after its start-up and a parse: not the
     daemon, the config, the fetcher or the store (which its initializer once dragged in)."""
+    import asyncio
     import os
 
     from ingester import config, daemon, pipeline
@@ -248,10 +249,19 @@ def test_the_parser_pool_workers_stay_light_and_run_below_the_main_process(
     heavy = ("ingester.daemon", "ingester.config", "ingester.store", "ingester.fetch")
     heavy += ("pydantic", "aiohttp", "httpx", "sqlite_utils", "apscheduler")
     feed = b'<rss version="2.0"><channel><item><title>t</title></item></channel></rss>'
-    with daemon.make_executor(settings) as pool:
-        parsed = pool.submit(pipeline.digest, feed, "https://example.org/").result(timeout=60)
-        loaded = pool.submit(eval, f"[m for m in {heavy!r} if m in __import__('sys').modules]")
-        niceness = pool.submit(os.nice, 0)
-        assert parsed.candidates[0].title == "t"
-        assert loaded.result(timeout=60) == []
-        assert niceness.result(timeout=60) == os.nice(0) + daemon.WORKER_NICENESS
+
+    async def probe() -> tuple[pipeline.Digest, object, int]:
+        workers = daemon.make_workers(settings)
+        try:
+            parsed = await workers.run(pipeline.digest, feed, "https://example.org/")
+            loaded = await workers.run(
+                eval, f"[m for m in {heavy!r} if m in __import__('sys').modules]"
+            )
+            return parsed, loaded, await workers.run(os.nice, 0)
+        finally:
+            workers.close()
+
+    parsed, loaded, niceness = asyncio.run(probe())
+    assert parsed.candidates[0].title == "t"
+    assert loaded == []
+    assert niceness == os.nice(0) + daemon.WORKER_NICENESS
