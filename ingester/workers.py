@@ -172,7 +172,9 @@ class WorkerPool:
         # sockets; those forked from the server share the pages of what it preloaded.
         self._context.set_forkserver_preload([*preload, __name__])
         self._workers: list[_Worker] = []
-        self._queue: deque[tuple[bytes, asyncio.Future[Any]]] = deque()
+        # Tasks waiting for a worker, pickled only when one takes them: a poll's body is not
+        # held twice meanwhile.
+        self._queue: deque[tuple[tuple[object, ...], asyncio.Future[Any]]] = deque()
         self._starting: asyncio.Task[None] | None = None
         self._replacing: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -205,7 +207,7 @@ class WorkerPool:
         if self._closed:
             raise RuntimeError("the worker pool is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append((pickle.dumps((fn, args), _PICKLE), future))
+        self._queue.append(((fn, args), future))
         for worker in sorted(self._workers, key=lambda worker: len(worker.held)):
             self._dispatch(worker)
         return await future
@@ -214,8 +216,14 @@ class WorkerPool:
         """Give ``worker`` waiting tasks, up to ``DEPTH``."""
         while self._queue and len(worker.held) < DEPTH:
             task, future = self._queue.popleft()
-            if not future.done():  # not cancelled while it waited
-                worker.send(task, future)
+            if future.done():  # cancelled while it waited
+                continue
+            try:
+                data = pickle.dumps(task, _PICKLE)
+            except Exception as exc:  # a function or argument that does not pickle
+                future.set_exception(exc)
+                continue
+            worker.send(data, future)
 
     async def _spawn(self) -> None:
         ours, theirs = socket.socketpair()
