@@ -18,7 +18,7 @@ import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 STOP_GRACE = 5.0
 T = TypeVar("T")
-P = ParamSpec("P")
 
 
 def run_async(main: Coroutine[Any, Any, T]) -> T:
@@ -181,7 +180,12 @@ class Daemon:
         store.sync_feeds(self.settings.feeds, self.settings.schedule.interval, utc_now())
         counts = store.counts()
         workers = make_workers(self.settings)
-        await workers.start()
+        try:
+            await workers.start()
+        except BaseException:
+            workers.close()
+            store.close()
+            raise
         pipeline = Pipeline(self.settings, store, Fetcher(self.settings.fetch), workers)
         sender = Sender(pipeline)
         self._install_signals()

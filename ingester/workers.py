@@ -8,12 +8,14 @@ one reads and unpickles), and on a cold benchmark cycle those two and their cont
 interpreter lock with the event loop and the store thread cost the main process about 0.8
 CPU-seconds per 1000 feeds, beside its own 3.5.
 
-A worker holds at most ``DEPTH`` tasks, so a slow page on one worker never holds up tasks that
-another, idle worker could take. A worker that dies (the OOM killer, a crash in a C library)
-fails the tasks it held with ``WorkerDied`` and is replaced. Workers ignore SIGINT (a
-terminal's Ctrl-C reaches the whole process group; the main process decides when to stop):
-they finish their task and exit when the main process closes its end, which also happens when
-it is killed.
+A worker holds at most ``DEPTH`` tasks (the one it runs and the next), so a slow page delays
+at most ``DEPTH - 1`` others; the rest go to idle workers. A worker that dies (the OOM killer,
+a crash in a C library) fails the tasks it held with ``WorkerDied`` and is replaced, after a
+growing pause if workers keep dying young. While no worker can be started at all, tasks fail
+with ``WorkerDied`` instead of waiting, and the pool keeps trying. No task is left waiting
+forever. Workers ignore SIGINT (a terminal's Ctrl-C reaches the whole process group; the main
+process decides when to stop) and exit when the main process closes its end, which also
+happens when it is killed.
 
 This module must stay light: each worker imports it, and nothing else but what its tasks
 need. No I/O here beyond the worker sockets.
@@ -22,6 +24,7 @@ need. No I/O here beyond the worker sockets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -29,6 +32,7 @@ import pickle
 import signal
 import socket
 import struct
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -40,6 +44,8 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 DEPTH = 2  # tasks a worker holds: the one it runs and the next, so it never waits for us
+YOUNG = 10.0  # seconds: a worker that dies sooner is replaced after a growing pause ...
+MAX_PAUSE = 30.0  # ... of at most this
 _HEADER = struct.Struct("!Q")
 _PICKLE = pickle.HIGHEST_PROTOCOL
 
@@ -65,23 +71,27 @@ class RemoteTraceback(Exception):
 def _serve(sock: socket.socket, niceness: int) -> None:
     """A worker's life: read a task, run it, write the result; stop at end of input."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(niceness)
+    with contextlib.suppress(OSError):  # a seccomp filter may forbid it: run at our level
+        os.nice(niceness)
     reader = sock.makefile("rb")
     writer = sock.makefile("wb")
-    while True:
-        head = reader.read(_HEADER.size)
-        if len(head) < _HEADER.size:
-            return
-        (size,) = _HEADER.unpack(head)
-        task = reader.read(size)
-        try:
-            fn, args = pickle.loads(task)
-            answer = pickle.dumps((True, fn(*args)), _PICKLE)
-        except Exception as exc:
-            answer = _pickled_error(exc)
-        writer.write(_HEADER.pack(len(answer)))
-        writer.write(answer)
-        writer.flush()
+    with contextlib.suppress(OSError):  # the main process went away: nothing to answer
+        while True:
+            head = reader.read(_HEADER.size)
+            if len(head) < _HEADER.size:
+                return
+            (size,) = _HEADER.unpack(head)
+            task = reader.read(size)
+            if len(task) < size:
+                return
+            try:
+                fn, args = pickle.loads(task)
+                answer = pickle.dumps((True, fn(*args)), _PICKLE)
+            except Exception as exc:
+                answer = _pickled_error(exc)
+            writer.write(_HEADER.pack(len(answer)))
+            writer.write(answer)
+            writer.flush()
 
 
 def _pickled_error(exc: Exception) -> bytes:
@@ -101,6 +111,7 @@ class _Worker(asyncio.Protocol):
     def __init__(self, pool: WorkerPool, process: Any) -> None:
         self.pool = pool
         self.process = process
+        self.started = time.monotonic()
         self.held: deque[asyncio.Future[Any]] = deque()
         self.transport: asyncio.Transport | None = None
         self._buffer = bytearray()
@@ -137,22 +148,33 @@ class _Worker(asyncio.Protocol):
             return
         try:
             ok, value = pickle.loads(answer)
-        except Exception as exc:
-            future.set_exception(RuntimeError(f"a worker's answer did not unpickle: {exc!r}"))
-            return
-        if ok:
-            future.set_result(value)
-        else:
+            if ok:
+                future.set_result(value)
+                return
             error, text = value
+            if isinstance(error, StopIteration):  # a future cannot carry one
+                error = RuntimeError(f"the task raised {error!r}")
             error.__cause__ = RemoteTraceback(text)
             future.set_exception(error)
+        except Exception as exc:  # an answer that does not unpickle, or some other surprise
+            if not future.done():
+                future.set_exception(RuntimeError(f"a worker's answer was unreadable: {exc!r}"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.pool._lost(self)
+        self._fail_held("the worker process running this task ended")
+
+    def abort(self) -> None:
+        """Drop the connection: the worker sees the end of its input and exits."""
+        self._fail_held("the worker pool was closed")
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _fail_held(self, reason: str) -> None:
         while self.held:
             future = self.held.popleft()
             if not future.done():
-                future.set_exception(WorkerDied("the worker process running this task ended"))
+                future.set_exception(WorkerDied(reason))
 
 
 class WorkerPool:
@@ -176,7 +198,11 @@ class WorkerPool:
         # held twice meanwhile.
         self._queue: deque[tuple[tuple[object, ...], asyncio.Future[Any]]] = deque()
         self._starting: asyncio.Task[None] | None = None
+        self._started = False
+        self._spawning = 0
         self._replacing: set[asyncio.Task[None]] = set()
+        self._pause = 0.0  # before the next replacement; grows while workers die young
+        self._broken: str | None = None  # why no worker could be started, while none runs
         self._closed = False
 
     @property
@@ -185,27 +211,31 @@ class WorkerPool:
         return [worker.process for worker in self._workers]
 
     async def start(self) -> None:
-        """Start every worker and wait until each has answered."""
-        if self._starting is None:
-            self._starting = asyncio.get_running_loop().create_task(self._start())
-        await asyncio.shield(self._starting)
+        """Start every worker and wait until each has answered; after a failure, try again."""
+        task = self._starting
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self._starting = asyncio.get_running_loop().create_task(self._start())
+        await asyncio.shield(task)
 
     async def _start(self) -> None:
-        while len(self._workers) < self.size:
+        while len(self._workers) + self._spawning < self.size:
             await self._spawn()
         await asyncio.gather(*(self._submit(os.getpid) for _ in range(self.size)))
+        self._started = True
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(*args)`` in a worker; its exception, with the worker's traceback, if it raises."""
         if kwargs:
             raise TypeError("WorkerPool.run takes positional arguments only")
-        if self._starting is None or not self._starting.done():
+        if not self._started:
             await self.start()
         return await self._submit(fn, *args)
 
     async def _submit(self, fn: Callable[..., T], *args: object) -> T:
         if self._closed:
             raise RuntimeError("the worker pool is closed")
+        if not self._workers and self._broken is not None:
+            raise WorkerDied(f"no worker process could be started: {self._broken}")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append(((fn, args), future))
         for worker in sorted(self._workers, key=lambda worker: len(worker.held)):
@@ -226,17 +256,35 @@ class WorkerPool:
             worker.send(data, future)
 
     async def _spawn(self) -> None:
-        ours, theirs = socket.socketpair()
-        process = self._context.Process(
-            target=_serve, args=(theirs, self.niceness), name="ingester-worker", daemon=True
-        )
+        self._spawning += 1
         try:
-            process.start()
+            ours, theirs = socket.socketpair()
+            process = self._context.Process(
+                target=_serve, args=(theirs, self.niceness), name="ingester-worker", daemon=True
+            )
+            try:
+                process.start()  # the first one waits for the forkserver's imports (~0.4 s)
+            except BaseException:
+                ours.close()
+                raise
+            finally:
+                theirs.close()
+            try:
+                loop = asyncio.get_running_loop()
+                _, worker = await loop.connect_accepted_socket(
+                    lambda: _Worker(self, process), sock=ours
+                )
+            except BaseException:
+                ours.close()
+                process.kill()
+                raise
         finally:
-            theirs.close()
-        loop = asyncio.get_running_loop()
-        _, worker = await loop.connect_accepted_socket(lambda: _Worker(self, process), sock=ours)
+            self._spawning -= 1
+        if self._closed:
+            worker.abort()
+            return
         self._workers.append(worker)
+        self._broken = None
         self._dispatch(worker)
 
     def _lost(self, worker: _Worker) -> None:
@@ -244,29 +292,48 @@ class WorkerPool:
             self._workers.remove(worker)
         if self._closed:
             return
-        log.warning("a worker process ended; starting another")
-        task = asyncio.get_running_loop().create_task(self._replace())
+        # A worker that dies young (it cannot start, or every task kills it) is replaced
+        # after a growing pause, not in a tight loop.
+        young = time.monotonic() - worker.started < YOUNG
+        self._pause = min(MAX_PAUSE, max(0.5, self._pause * 2)) if young else 0.0
+        log.warning("a worker process ended; starting another in %.1fs", self._pause)
+        task = asyncio.get_running_loop().create_task(self._replace(self._pause))
         self._replacing.add(task)
         task.add_done_callback(self._replacing.discard)
 
-    async def _replace(self) -> None:
-        try:
-            await self._spawn()
-        except Exception as exc:
-            log.exception("could not start a worker process")
-            if not self._workers:  # nobody left to run what waits: fail it, do not hang
-                while self._queue:
-                    _, future = self._queue.popleft()
-                    if not future.done():
-                        future.set_exception(WorkerDied(f"no worker process: {exc!r}"))
+    async def _replace(self, pause: float) -> None:
+        """Bring the pool back to its size; a start that fails is tried again, less often."""
+        while True:
+            if pause:
+                await asyncio.sleep(pause)
+            if self._closed or len(self._workers) + self._spawning >= self.size:
+                return
+            try:
+                await self._spawn()
+                return
+            except Exception as exc:
+                pause = min(MAX_PAUSE, max(1.0, pause * 2))
+                log.warning("could not start a worker process (%r); next try in %.0fs", exc, pause)
+                if not self._workers:  # nobody to run what waits: fail it, do not hang
+                    self._broken = repr(exc)
+                    self._fail_waiting(WorkerDied(f"no worker process could be started: {exc!r}"))
+
+    def _fail_waiting(self, error: Exception) -> None:
+        while self._queue:
+            _, future = self._queue.popleft()
+            if not future.done():
+                future.set_exception(error)
 
     def close(self) -> None:
-        """End every worker: each exits once it has finished its current task."""
+        """End every worker: each exits when it has finished its current task. Tasks still
+        waiting are cancelled; those a worker holds fail with ``WorkerDied``."""
         self._closed = True
+        for task in (self._starting, *self._replacing):
+            if task is not None:
+                task.cancel()
         while self._queue:
             _, future = self._queue.popleft()
             future.cancel()
-        for worker in list(self._workers):
-            if worker.transport is not None:
-                worker.transport.close()
+        for worker in self._workers:
+            worker.abort()
         self._workers.clear()

@@ -7,16 +7,21 @@ import nothing from the tests.
 from __future__ import annotations
 
 import asyncio
+import errno
 import operator
 import os
 import pickle
 import signal
+import socket
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import SimpleNamespace
 from typing import TypeVar
 
 import pytest
 
+from ingester import workers
 from ingester.workers import DEPTH, RemoteTraceback, WorkerDied, WorkerPool
 
 T = TypeVar("T")
@@ -128,5 +133,144 @@ def test_workers_ignore_ctrl_c_and_end_when_the_pool_closes() -> None:
             assert not process.is_alive()
         with pytest.raises(RuntimeError, match="closed"):
             await pool.run(pow, 2, 2)
+
+    asyncio.run(main())
+
+
+def test_a_task_raising_stop_iteration_fails_instead_of_hanging() -> None:
+    async def test(pool: WorkerPool) -> None:
+        with pytest.raises(RuntimeError, match="StopIteration"):
+            await asyncio.wait_for(pool.run(next, iter(())), timeout=10)
+        assert await pool.run(pow, 2, 3) == 8
+
+    with_pool(test)
+
+
+class Spawns:
+    """Counts the workers a pool starts, and can make starting one fail (as when the process
+    is out of file descriptors: the socket pair is the first thing a start needs)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        self.failing = False
+
+        def socketpair() -> tuple[socket.socket, socket.socket]:
+            if self.failing:
+                raise OSError(errno.EMFILE, "too many open files (simulated)")
+            self.count += 1
+            return socket.socketpair()
+
+        monkeypatch.setattr(workers, "socket", SimpleNamespace(socketpair=socketpair))
+
+
+def worker_processes() -> list[int]:
+    """The live children of this process's forkserver: every worker of every pool here."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    if server is None:
+        return []
+    try:
+        children = Path(f"/proc/{server}/task/{server}/children").read_text()
+    except OSError:
+        return []
+    return [int(pid) for pid in children.split()]
+
+
+def test_a_pool_that_cannot_start_a_worker_fails_tasks_and_recovers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spawns = Spawns(monkeypatch)
+
+    async def main() -> None:
+        pool = WorkerPool(1)
+        spawns.failing = True
+        try:
+            with pytest.raises(OSError, match="simulated"):
+                await pool.start()
+            assert pool.processes == []
+            with pytest.raises(OSError, match="simulated"):  # tried again, not a hang
+                await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10)
+            spawns.failing = False
+            assert await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10) == 4
+        finally:
+            pool.close()
+
+    asyncio.run(main())
+
+
+def test_when_no_worker_can_be_replaced_tasks_fail_and_the_pool_keeps_trying(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers, "YOUNG", 0.0)  # replace at once, without the young pause
+    spawns = Spawns(monkeypatch)
+
+    async def main() -> None:
+        pool = WorkerPool(1)
+        try:
+            await pool.start()
+            held = asyncio.ensure_future(pool.run(time.sleep, 30))
+            waiting = [asyncio.ensure_future(pool.run(pow, 2, n)) for n in range(5)]
+            await asyncio.sleep(0.3)
+            spawns.failing = True
+            os.kill(pool.processes[0].pid, signal.SIGKILL)
+            for task in [held, *waiting]:
+                with pytest.raises(WorkerDied):
+                    await asyncio.wait_for(task, timeout=10)
+            with pytest.raises(WorkerDied, match="could be started"):
+                await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10)
+            spawns.failing = False  # the next try (after a second) succeeds
+            for _ in range(100):
+                if pool.processes:
+                    break
+                await asyncio.sleep(0.1)
+            assert await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10) == 4
+        finally:
+            pool.close()
+
+    asyncio.run(main())
+
+
+def test_workers_that_die_young_are_replaced_after_a_growing_pause(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spawns = Spawns(monkeypatch)
+
+    async def main() -> None:
+        # Every worker dies as it starts: os.nice raises TypeError.
+        pool = WorkerPool(1, niceness="not a number")  # type: ignore[arg-type]
+        try:
+            with pytest.raises(WorkerDied):
+                await asyncio.wait_for(pool.start(), timeout=10)
+            await asyncio.sleep(2.5)
+            assert 2 <= spawns.count <= 5  # pauses of 0.5, 1, 2 s: not a tight loop
+        finally:
+            pool.close()
+
+    asyncio.run(main())
+
+
+def test_closing_settles_held_tasks_at_once_and_stops_replacements() -> None:
+    async def main() -> None:
+        pool = WorkerPool(2)
+        await pool.start()
+        held = [asyncio.ensure_future(pool.run(time.sleep, 1)) for _ in range(2 * DEPTH)]
+        waiting = asyncio.ensure_future(pool.run(pow, 2, 2))
+        await asyncio.sleep(0.3)
+        pid = pool.processes[0].pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.1)  # the loss is noticed; a replacement is on its way
+        pool.close()
+        results = await asyncio.wait_for(
+            asyncio.gather(*held, waiting, return_exceptions=True), timeout=1
+        )
+        assert all(isinstance(r, WorkerDied | asyncio.CancelledError) for r in results)
+        assert pool.processes == []
+        for _ in range(100):  # each worker exits once its current task is done
+            if not worker_processes():
+                break
+            await asyncio.sleep(0.1)
+        assert worker_processes() == []
 
     asyncio.run(main())
