@@ -5,8 +5,8 @@ pair. The event loop itself writes a task (the pickled function and arguments) t
 worker and reads the result back; there are no helper threads. The stdlib's
 ``ProcessPoolExecutor`` runs two threads in the main process for this (one pickles and writes,
 one reads and unpickles), and on a cold benchmark cycle those two and their contention for the
-interpreter lock with the event loop and the store thread cost the main process about 0.8
-CPU-seconds per 1000 feeds, beside its own 3.5.
+interpreter lock with the event loop and the store thread cost the main process 0.6-0.9
+CPU-seconds per 1000 feeds, beside the 3-3.5 of the event loop and the store thread.
 
 A worker holds at most ``DEPTH`` tasks (the one it runs and the next), so a slow page delays
 at most ``DEPTH - 1`` others; the rest go to idle workers. A worker that dies (the OOM killer,
