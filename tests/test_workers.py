@@ -27,11 +27,20 @@ from ingester.workers import DEPTH, RemoteTraceback, WorkerDied, WorkerPool
 T = TypeVar("T")
 
 
-def with_pool(test: Callable[[WorkerPool], Awaitable[T]], workers: int = 2) -> T:
+def with_pool(
+    test: Callable[[WorkerPool], Awaitable[T]],
+    workers: int = 2,
+    *,
+    start: bool = True,
+    niceness: int = 0,
+) -> T:
+    """Run ``test`` on a new pool (started first, unless ``start`` is false), then close it."""
+
     async def main() -> T:
-        pool = WorkerPool(workers)
+        pool = WorkerPool(workers, niceness=niceness)
         try:
-            await pool.start()
+            if start:
+                await pool.start()
             return await test(pool)
         finally:
             pool.close()
@@ -182,21 +191,17 @@ def test_a_pool_that_cannot_start_a_worker_fails_tasks_and_recovers(
 ) -> None:
     spawns = Spawns(monkeypatch)
 
-    async def main() -> None:
-        pool = WorkerPool(1)
+    async def test(pool: WorkerPool) -> None:
         spawns.failing = True
-        try:
-            with pytest.raises(OSError, match="simulated"):
-                await pool.start()
-            assert pool.processes == []
-            with pytest.raises(OSError, match="simulated"):  # tried again, not a hang
-                await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10)
-            spawns.failing = False
-            assert await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10) == 4
-        finally:
-            pool.close()
+        with pytest.raises(OSError, match="simulated"):
+            await pool.start()
+        assert pool.processes == []
+        with pytest.raises(OSError, match="simulated"):  # tried again, not a hang
+            await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10)
+        spawns.failing = False
+        assert await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10) == 4
 
-    asyncio.run(main())
+    with_pool(test, 1, start=False)
 
 
 def test_when_no_worker_can_be_replaced_tasks_fail_and_the_pool_keeps_trying(
@@ -205,30 +210,27 @@ def test_when_no_worker_can_be_replaced_tasks_fail_and_the_pool_keeps_trying(
     monkeypatch.setattr(workers, "YOUNG", 0.0)  # replace at once, without the young pause
     spawns = Spawns(monkeypatch)
 
-    async def main() -> None:
-        pool = WorkerPool(1)
-        try:
-            await pool.start()
-            held = asyncio.ensure_future(pool.run(time.sleep, 30))
-            waiting = [asyncio.ensure_future(pool.run(pow, 2, n)) for n in range(5)]
-            await asyncio.sleep(0.3)
-            spawns.failing = True
-            os.kill(pool.processes[0].pid, signal.SIGKILL)
-            for task in [held, *waiting]:
-                with pytest.raises(WorkerDied):
-                    await asyncio.wait_for(task, timeout=10)
-            with pytest.raises(WorkerDied, match="could be started"):
-                await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10)
-            spawns.failing = False  # the next try (after a second) succeeds
-            for _ in range(100):
-                if pool.processes:
-                    break
-                await asyncio.sleep(0.1)
-            assert await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10) == 4
-        finally:
-            pool.close()
+    async def test(pool: WorkerPool) -> None:
+        held = asyncio.ensure_future(pool.run(time.sleep, 30))
+        waiting = [asyncio.ensure_future(pool.run(pow, 2, n)) for n in range(5)]
+        await asyncio.sleep(0.3)
+        spawns.failing = True
+        pid = pool.processes[0].pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        for task in [held, *waiting]:
+            with pytest.raises(WorkerDied):
+                await asyncio.wait_for(task, timeout=10)
+        with pytest.raises(WorkerDied, match="could be started"):
+            await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10)
+        spawns.failing = False  # the next try (after a second) succeeds
+        for _ in range(100):
+            if pool.processes:
+                break
+            await asyncio.sleep(0.1)
+        assert await asyncio.wait_for(pool.run(pow, 2, 2), timeout=10) == 4
 
-    asyncio.run(main())
+    with_pool(test, 1)
 
 
 def test_workers_that_die_young_are_replaced_after_a_growing_pause(
@@ -236,18 +238,14 @@ def test_workers_that_die_young_are_replaced_after_a_growing_pause(
 ) -> None:
     spawns = Spawns(monkeypatch)
 
-    async def main() -> None:
-        # Every worker dies as it starts: os.nice raises TypeError.
-        pool = WorkerPool(1, niceness="not a number")  # type: ignore[arg-type]
-        try:
-            with pytest.raises(WorkerDied):
-                await asyncio.wait_for(pool.start(), timeout=10)
-            await asyncio.sleep(2.5)
-            assert 2 <= spawns.count <= 5  # pauses of 0.5, 1, 2 s: not a tight loop
-        finally:
-            pool.close()
+    async def test(pool: WorkerPool) -> None:
+        with pytest.raises(WorkerDied):
+            await asyncio.wait_for(pool.start(), timeout=10)
+        await asyncio.sleep(2.5)
+        assert 2 <= spawns.count <= 5  # pauses of 0.5, 1, 2 s: not a tight loop
 
-    asyncio.run(main())
+    # Every worker dies as it starts: os.nice raises TypeError.
+    with_pool(test, 1, start=False, niceness="not a number")  # type: ignore[arg-type]
 
 
 def test_closing_settles_held_tasks_at_once_and_stops_replacements() -> None:
