@@ -268,11 +268,12 @@ _A_LINK = f"{{{ATOM}}}link"
 _A_CATEGORY = f"{{{ATOM}}}category"
 _A_NAME = f"{{{ATOM}}}name"
 _A_EMAIL = f"{{{ATOM}}}email"
+_A_SOURCE = f"{{{ATOM}}}source"
 # Children of an entry of which only the first counts (as ``find`` would pick it).
 _ATOM_FIRST = frozenset(
-    f"{{{ATOM}}}{name}" for name in ("id", "title", "summary", "content", "updated", "published")
+    f"{{{ATOM}}}{name}"
+    for name in ("id", "title", "summary", "content", "updated", "published", "source")
 )
-_A_SOURCE = f"{{{ATOM}}}source"
 
 
 def _atom_entry(entry: Any, feed_author: str | None) -> ParsedEntry:
@@ -289,7 +290,7 @@ def _atom_entry(entry: Any, feed_author: str | None) -> ParsedEntry:
             links.append(child)
         elif tag == _A_CATEGORY:
             categories.append(child)
-        elif (tag in _ATOM_FIRST or tag == _A_SOURCE) and tag not in first:
+        elif tag in _ATOM_FIRST and tag not in first:
             first[tag] = child
     a = f"{{{ATOM}}}"
     # RFC 4287 4.2.1: an entry without atom:author takes its source's, else the feed's.
@@ -648,7 +649,7 @@ def _collapse(text: str) -> str | None:
     """Runs of whitespace become one space within a line; blank lines go."""
     if "\r" in text:
         text = text.replace("\r", "\n")
-    if not ("  " in text or "\t" in text or "\xa0" in text or "\u200b" in text or "\f" in text):
+    if not _messy(text):
         # No line needs more than a strip (the usual case): the loop below, in C.
         if "\n" not in text:
             return text.strip() or None
@@ -656,13 +657,15 @@ def _collapse(text: str) -> str | None:
     lines = []
     for line in text.split("\n"):
         # Most lines are already clean; the full split-and-join only where they are not.
-        if "  " in line or "\t" in line or "\xa0" in line or "\u200b" in line or "\f" in line:
-            line = " ".join(line.replace("\u200b", "").split())
-        else:
-            line = line.strip()
+        line = " ".join(line.replace("\u200b", "").split()) if _messy(line) else line.strip()
         if line:
             lines.append(line)
     return "\n".join(lines) or None
+
+
+def _messy(text: str) -> bool:
+    """Whether ``text`` has whitespace that a strip does not clean up."""
+    return "  " in text or "\t" in text or "\xa0" in text or "\u200b" in text or "\f" in text
 
 
 def _line(text: str | None) -> str | None:
