@@ -272,3 +272,27 @@ def test_closing_settles_held_tasks_at_once_and_stops_replacements() -> None:
         assert worker_processes() == []
 
     asyncio.run(main())
+
+
+def test_closing_does_not_wait_on_a_worker_busy_writing_a_large_answer() -> None:
+    """The worker's answer and our next task both fill a socket buffer: a close that waited
+    to finish sending would wait on a worker that waits on us."""
+
+    async def main() -> None:
+        pool = WorkerPool(1)
+        await pool.start()
+        process = pool.processes[0]
+        big_answer = asyncio.ensure_future(
+            pool.run(eval, "__import__('time').sleep(0.5) or b'x' * 4_000_000")
+        )
+        big_task = asyncio.ensure_future(pool.run(len, os.urandom(4_000_000)))
+        await asyncio.sleep(0.1)
+        pool.close()
+        results = await asyncio.wait_for(
+            asyncio.gather(big_answer, big_task, return_exceptions=True), timeout=1
+        )
+        assert all(isinstance(r, WorkerDied) for r in results)
+        await asyncio.to_thread(process.join, 10)
+        assert not process.is_alive()
+
+    asyncio.run(main())
